@@ -1,0 +1,34 @@
+"""argonb: run Argo Workflows locally, in notebooks and from the CLI, with Argo's semantics.
+
+Public API only (re-exports, no logic). Heavy modules load lazily so `import argonb` stays fast.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+
+if TYPE_CHECKING:  # pragma: no cover
+    from argonb.engine.run import Run
+
+
+def run(source: Any, parameters: dict[str, str] | None = None, **options: Any) -> Run:
+    """Start a workflow run; see `argonb.engine.api.run` for the options."""
+    from argonb.engine.api import run as _run
+
+    return _run(source, parameters=parameters, **options)
+
+
+def lint(source: Any, **options: Any) -> list:
+    """Validate Argo YAML; returns the list of `Diagnostic`s (empty when clean)."""
+    from argonb.spec.lint import lint as _lint
+
+    return _lint(source, **options)
+
+
+def load_ipython_extension(ipython: Any) -> None:
+    """`%load_ext argonb` registers the `%%workflow` / `%workflow` magics."""
+    from argonb.notebook import load_ipython_extension as _load
+
+    _load(ipython)

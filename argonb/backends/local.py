@@ -1,0 +1,258 @@
+"""The local backend: each pod's main container is a subprocess on this machine (no Docker, no cluster).
+
+Emulation rules (ARGO-SEMANTICS §5.1, §5.2, §12.4):
+- the image is recorded, not used; its ENTRYPOINT/CMD come from `images.py`; `/argosay` and `cowsay` are
+  stand-ins; `python`/`python3` fall back to the running interpreter when absent;
+- every pod gets a private root directory; the container paths it declares (artifact and parameter paths,
+  volume mounts) and `/tmp` are rewritten in command, args, script and env to live under that root, so ten
+  loop children writing `/tmp/color.txt` never collide and nothing litters the host; the working directory is
+  the root (images' WORKDIR is `/`);
+- no shell unless the command is one; stdin closed; stdout and stderr captured apart, streamed line by line,
+  and written in full to `stdout.log`/`stderr.log` in the pod directory;
+- the process runs in its own process group, killed as a group (SIGTERM, then SIGKILL) on cancel/deadline.
+"""
+
+from __future__ import annotations
+
+import codecs
+import os
+import re
+import selectors
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from argonb.backends.images import effective_argv
+from argonb.backends.stand_ins import bin_dir
+from argonb.engine.backend import LogSink, PodRequest, PodResult
+
+RESULT_LIMIT = 256 * 1024  # outputs.result keeps the last 256 KiB (§5.3)
+KILL_GRACE = 2.0
+PRIVATE_PATHS = ("/tmp",)
+
+
+class LocalBackend:
+    name = "local"
+
+    def check(self) -> str | None:
+        return None
+
+    def run(self, request: PodRequest, on_log: LogSink, cancel: threading.Event) -> PodResult:
+        try:
+            argv, env, cwd = self._prepare(request)
+        except OSError as exc:
+            return PodResult(exit_code=None, error=f"cannot prepare pod: {exc}")
+        if not argv:
+            return PodResult(exit_code=None, error="no command: the template sets no command and argonb does not "
+                             f"know the default command of image {request.image!r} (set `command`)")
+        try:
+            proc = subprocess.Popen(argv, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                    stderr=subprocess.PIPE, start_new_session=True)
+        except FileNotFoundError:
+            return PodResult(exit_code=None, error=f"executable file not found: {argv[0]!r} (image "
+                             f"{request.image!r} is not used by the local backend; install the tool or use "
+                             "--backend docker)")
+        except OSError as exc:
+            return PodResult(exit_code=None, error=f"cannot start {argv[0]!r}: {exc}")
+        try:
+            return _supervise(proc, request, on_log, cancel)
+        finally:
+            _kill_group(proc)
+
+    def _prepare(self, request: PodRequest) -> tuple[list[str], dict[str, str], str]:
+        root = request.root
+        root.mkdir(parents=True, exist_ok=True)
+        rewrite = PathRewriter(root, [*request.mapped_paths, *PRIVATE_PATHS])
+        for path in rewrite.paths:
+            (root / path.lstrip("/")).mkdir(parents=True, exist_ok=True) if path in PRIVATE_PATHS else \
+                (root / path.lstrip("/")).parent.mkdir(parents=True, exist_ok=True)
+        argv = effective_argv(request.image, request.command, request.args)
+        if request.script:
+            script_path = root / "argo" / "staging" / "script"
+            script_path.parent.mkdir(parents=True, exist_ok=True)
+            script_path.write_text(rewrite(request.script))
+            os.chmod(script_path, 0o755)
+            argv = [*argv, "/argo/staging/script"]  # §5.2: appended as the last argument
+            rewrite.add("/argo/staging/script")
+        argv = [rewrite(a) for a in argv]
+        if argv:
+            argv[0] = _resolve_program(argv[0])
+        env = _base_env(root)
+        env.update({k: rewrite(v) for k, v in request.env.items()})
+        cwd = root
+        if request.working_dir:
+            cwd = Path(rewrite(request.working_dir)) if request.working_dir.startswith(str(root)) else \
+                root / request.working_dir.lstrip("/")
+            cwd.mkdir(parents=True, exist_ok=True)
+        return argv, env, str(cwd)
+
+
+class PathRewriter:
+    """Rewrites container paths (and anything below them) to their place under the pod root."""
+
+    def __init__(self, root: Path, paths: list[str]):
+        self.root = str(root)
+        self.paths: list[str] = []
+        self._regex: re.Pattern[str] | None = None
+        for p in paths:
+            self.add(p)
+
+    def add(self, path: str) -> None:
+        norm = path.rstrip("/") or "/"
+        if norm.startswith("/") and norm != "/" and norm not in self.paths:
+            self.paths.append(norm)
+            self.paths.sort(key=len, reverse=True)
+            alternation = "|".join(re.escape(p) for p in self.paths)
+            self._regex = re.compile(rf"(?<![\w.\-/]){'(?:' + alternation + ')'}(?![\w.\-])")
+
+    def __call__(self, text: str) -> str:
+        if not self._regex or "/" not in text:
+            return text
+        return self._regex.sub(lambda m: self.root + m.group(0), text)
+
+
+def _resolve_program(program: str) -> str:
+    if program == "/argosay" or program == "argosay":
+        return str(bin_dir() / "argosay")
+    if program in ("python", "python3") and shutil.which(program) is None:
+        return sys.executable
+    return program
+
+
+def _base_env(root: Path) -> dict[str, str]:
+    """A container does not inherit the host's environment: give it a minimal, predictable one."""
+    host_path = os.environ.get("PATH", "/usr/local/bin:/usr/bin:/bin")
+    return {
+        "PATH": f"{bin_dir()}:{host_path}",
+        "HOME": str(root),
+        "LANG": os.environ.get("LANG", "C.UTF-8"),
+        "TMPDIR": str(root / "tmp"),
+        "PYTHONUNBUFFERED": "1",
+        "HOSTNAME": "localhost",
+    }
+
+
+def _supervise(proc: subprocess.Popen[bytes], request: PodRequest, on_log: LogSink,
+               cancel: threading.Event) -> PodResult:
+    request.pod_dir.mkdir(parents=True, exist_ok=True)
+    sel = selectors.DefaultSelector()
+    streams = {}
+    assert proc.stdout is not None and proc.stderr is not None
+    combined = open(request.pod_dir / "main.log", "ab")  # noqa: SIM115 - both streams, in arrival order
+    for name, pipe in (("stdout", proc.stdout), ("stderr", proc.stderr)):
+        os.set_blocking(pipe.fileno(), False)
+        sel.register(pipe, selectors.EVENT_READ, name)
+        streams[name] = _Stream(name, request.pod_dir / f"{name}.log", on_log, combined)
+    timed_out = cancelled = False
+    try:
+        while sel.get_map():
+            timeout = 0.2
+            if request.deadline is not None:
+                timeout = max(0.0, min(timeout, request.deadline - time.time()))
+            for key, _ in sel.select(timeout):
+                chunk = os.read(key.fileobj.fileno(), 65536)  # type: ignore[union-attr]
+                if chunk:
+                    streams[key.data].feed(chunk)
+                else:
+                    sel.unregister(key.fileobj)
+            if cancel.is_set():
+                cancelled = True
+                break
+            if request.deadline is not None and time.time() >= request.deadline:
+                timed_out = True
+                break
+        if timed_out or cancelled:
+            _kill_group(proc)
+            _drain(sel, streams)
+        exit_code = proc.wait()
+    finally:
+        sel.close()
+        for s in streams.values():
+            s.close()
+        combined.close()
+    if exit_code < 0:
+        exit_code = 128 - exit_code  # signal exits appear as 128+n, like a container's
+    return PodResult(exit_code=exit_code, stdout_tail=bytes(streams["stdout"].tail), timed_out=timed_out,
+                     cancelled=cancelled)
+
+
+def _drain(sel: selectors.BaseSelector, streams: dict[str, _Stream]) -> None:
+    deadline = time.time() + 1.0
+    while sel.get_map() and time.time() < deadline:
+        for key, _ in sel.select(0.1):
+            chunk = os.read(key.fileobj.fileno(), 65536)  # type: ignore[union-attr]
+            if chunk:
+                streams[key.data].feed(chunk)
+            else:
+                sel.unregister(key.fileobj)
+
+
+def _kill_group(proc: subprocess.Popen[bytes]) -> None:
+    """SIGTERM the whole process group, then SIGKILL what is left (grandchildren included)."""
+    try:
+        pgid = os.getpgid(proc.pid)
+    except ProcessLookupError:
+        pgid = proc.pid
+    for sig, wait in ((signal.SIGTERM, KILL_GRACE), (signal.SIGKILL, 5.0)):
+        try:
+            os.killpg(pgid, sig)
+        except (ProcessLookupError, PermissionError):
+            break
+        try:
+            proc.wait(timeout=wait)
+        except subprocess.TimeoutExpired:
+            continue
+        # the leader is gone; members of the group may still be alive
+        try:
+            os.killpg(pgid, 0)
+        except (ProcessLookupError, PermissionError):
+            break
+    if proc.poll() is None:
+        proc.kill()
+        proc.wait()
+
+
+class _Stream:
+    """Incremental UTF-8 line splitter that also writes the raw bytes to a file and keeps a bounded tail."""
+
+    MAX_LINE = 64 * 1024
+
+    def __init__(self, name: str, path: Path, on_log: LogSink, combined: Any):
+        self.name = name
+        self.combined = combined
+        self.file = open(path, "ab")  # noqa: SIM115 - closed in close()
+        self.on_log = on_log
+        self.decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        self.pending = ""
+        self.tail = bytearray()
+        self.keep_tail = name == "stdout"
+
+    def feed(self, chunk: bytes) -> None:
+        self.file.write(chunk)
+        self.combined.write(chunk)
+        if self.keep_tail:
+            self.tail += chunk
+            if len(self.tail) > 2 * RESULT_LIMIT:
+                del self.tail[: len(self.tail) - RESULT_LIMIT]
+        text = self.pending + self.decoder.decode(chunk)
+        lines = text.split("\n")
+        self.pending = lines.pop()
+        if len(self.pending) > self.MAX_LINE:  # a huge line without newline: emit it in pieces
+            lines.append(self.pending)
+            self.pending = ""
+        for line in lines:
+            self.on_log(self.name, line)
+
+    def close(self) -> None:
+        rest = self.pending + self.decoder.decode(b"", final=True)
+        if rest:
+            self.on_log(self.name, rest)
+        self.pending = ""
+        self.file.close()
+        if len(self.tail) > RESULT_LIMIT:
+            del self.tail[: len(self.tail) - RESULT_LIMIT]

@@ -1,0 +1,131 @@
+"""`argonb.run()`: load Argo YAML, validate it, and start a run on a backend.
+
+Sources are YAML text, a path, an `argonb.spec.source.Source`, or an already-parsed dict. Extra documents
+(WorkflowTemplates, ClusterWorkflowTemplates, ConfigMaps) come from the same source, from `templates`
+(sources or a directory) or from a `Registry` shared across runs (the notebook keeps one per kernel).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+from argonb.engine.artifacts import LocalRepository
+from argonb.engine.backend import Backend, get_backend
+from argonb.engine.events import Event, EventBus
+from argonb.engine.lifecycle import WorkflowLifecycle
+from argonb.engine.run import Run
+from argonb.engine.runtime import Runtime
+from argonb.engine.workflow import (
+    RUNNABLE,
+    Registry,
+    apply_parameters,
+    random_suffix,
+    workflow_from_document,
+)
+from argonb.errors import Diagnostic, InvalidWorkflow
+from argonb.spec.source import Document, Source, parse
+
+SourceLike = str | Path | Source | dict
+
+
+def home_dir(home: str | Path | None = None) -> Path:
+    """`ARGONB_HOME`, else `.argonb` in the working directory."""
+    return Path(home or os.environ.get("ARGONB_HOME") or Path.cwd() / ".argonb")
+
+
+def load_documents(source: SourceLike) -> list[Document]:
+    if isinstance(source, dict):
+        return [Document(data=source, source=Source("", "<dict>"))]
+    if isinstance(source, Source):
+        return parse(source)
+    if isinstance(source, Path) or (isinstance(source, str) and "\n" not in source and source.endswith(
+            (".yaml", ".yml", ".json")) and Path(source).exists()):
+        return parse(Source.from_file(source))
+    return parse(Source(str(source), "<string>"))
+
+
+def template_documents(templates: Iterable[SourceLike] | str | Path | None) -> list[Document]:
+    """Documents from `--templates`: files, directories (every *.yaml inside) or text."""
+    if templates is None:
+        return []
+    items = [templates] if isinstance(templates, (str, Path)) else list(templates)
+    docs: list[Document] = []
+    for item in items:
+        if isinstance(item, (str, Path)) and Path(item).is_dir():
+            for path in sorted(Path(item).rglob("*.y*ml")):
+                docs.extend(load_documents(path))
+        else:
+            docs.extend(load_documents(item))
+    return docs
+
+
+def select_workflow(docs: list[Document], registry: Registry) -> Document:
+    """The document to run: the first Workflow (or CronWorkflow); else a lone runnable WorkflowTemplate."""
+    for kinds in (("Workflow", "CronWorkflow"), ("WorkflowTemplate", "ClusterWorkflowTemplate")):
+        for doc in docs:
+            if doc.kind in kinds and (doc.kind in RUNNABLE or (doc.data.get("spec") or {}).get("entrypoint")):
+                return doc
+    raise InvalidWorkflow([Diagnostic("ARG010", "no runnable document: expected a Workflow, a CronWorkflow or a "
+                                      "WorkflowTemplate with an entrypoint",
+                                      hint="add `kind: Workflow` and `spec.entrypoint`")])
+
+
+def validate(docs: list[Document], extra: list[Document]) -> None:
+    """Raise InvalidWorkflow with every error the linter finds (warnings are ignored)."""
+    try:
+        from argonb.spec.lint import lint_documents
+    except ImportError:  # pragma: no cover - the linter ships with the package
+        return
+    from argonb.errors import errors_only
+
+    problems = errors_only(lint_documents(docs + extra))
+    problems = [d for d in problems if not d.span or d.span.file in {doc.source.name for doc in docs}] or problems
+    if problems:
+        raise InvalidWorkflow(problems)
+
+
+def run(source: SourceLike, parameters: dict[str, Any] | None = None, *, backend: str | Backend = "local",
+        templates: Iterable[SourceLike] | str | Path | None = None, registry: Registry | None = None,
+        home: str | Path | None = None, parallelism: int | None = None, max_workers: int = 64,
+        name: str | None = None, wait: bool = False, validate_input: bool = True,
+        subscribers: Iterable[Callable[[Event], None]] = ()) -> Run:
+    """Start running a workflow; returns at once (or when it ends, with `wait=True`).
+
+    Raises InvalidWorkflow (with located diagnostics) for input that cannot run, and
+    BackendUnavailable when the backend cannot run here.
+    """
+    docs = load_documents(source)
+    extra = template_documents(templates)
+    reg = Registry()
+    for doc in extra + docs:
+        if isinstance(doc.data, dict):
+            reg.add_document(doc.data)
+    reg = reg.merged(registry)
+    chosen = select_workflow(docs, reg)
+    if validate_input:
+        validate(docs, extra)
+    wf = workflow_from_document(chosen.data, reg)
+    meta = wf["metadata"]
+    meta["name"] = name or meta.get("name") or f"{meta.get('generateName') or 'workflow-'}{random_suffix()}"
+    apply_parameters(wf, parameters)
+    be = get_backend(backend) if isinstance(backend, str) else backend
+    root = home_dir(home)
+    run_dir = root / "runs" / meta["name"]
+    run_dir.mkdir(parents=True, exist_ok=True)
+    repo = LocalRepository(root / "artifacts")
+    import time
+
+    bus = EventBus(meta["name"], time.time)
+    for fn in subscribers:
+        bus.subscribe(fn)
+    rt = Runtime(wf, reg, be, bus, run_dir, repo, max_workers=max_workers, parallelism=parallelism)
+    lifecycle = WorkflowLifecycle(rt)
+    text = chosen.source.text if isinstance(source, (str, Path, Source)) else ""
+    handle = Run(rt, lifecycle, source_text=text, parameters=parameters)
+    rt.start(lifecycle.begin)
+    if wait:
+        handle.wait()
+    return handle

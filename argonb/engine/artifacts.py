@@ -1,0 +1,189 @@
+"""The local artifact repository and how artifacts move in and out of pods (ARGO-SEMANTICS §5.5).
+
+Output: tar+gzip by default (single top-level entry = basename of path), key `<wf>/<pod>/<name>.tgz`;
+`archive: none` stores the file or directory as is under `<wf>/<pod>/<basename>`. Key-only `s3: {key}`
+locations (no bucket/endpoint) map to the same local repository. Input: raw data, repository keys (archives
+auto-detected and unpacked; a single entry is renamed to the input path), http URLs, `subPath`, `mode`.
+Extraction is safe: no absolute names, no `..`, no links escaping the target.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tarfile
+import tempfile
+import urllib.request
+import zipfile
+from pathlib import Path
+from typing import Any
+
+from argonb.errors import ArgonbError
+
+UNSUPPORTED_LOCATIONS = ("git", "gcs", "azure", "hdfs", "oss", "artifactory", "plugin")
+
+
+class ArtifactError(ArgonbError):
+    pass
+
+
+class LocalRepository:
+    """Files under one directory, addressed by key."""
+
+    def __init__(self, root: Path):
+        self.root = root
+
+    def path(self, key: str) -> Path:
+        clean = Path(*[p for p in key.replace("\\", "/").split("/") if p not in ("", ".")])
+        if any(part == ".." for part in clean.parts):
+            raise ArtifactError(f"artifact key {key!r} escapes the repository")
+        return self.root / clean
+
+    def save(self, source: Path, key: str, archive: dict[str, Any] | None) -> None:
+        target = self.path(key)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if archive and "none" in archive:
+            _copy(source, target)
+        elif archive and "zip" in archive:
+            with zipfile.ZipFile(target, "w") as zf:
+                for file in [source] if source.is_file() else sorted(source.rglob("*")):
+                    zf.write(file, file.relative_to(source.parent))
+        else:
+            level = ((archive or {}).get("tar") or {}).get("compressionLevel")
+            mode = "w" if level == 0 else "w:gz"
+            with tarfile.open(target, mode) as tf:
+                tf.add(source, arcname=source.name)
+
+    def load(self, key: str, dest: Path) -> None:
+        source = self.path(key)
+        if not source.exists():
+            raise ArtifactError(f"artifact key {key!r} not found in the local repository ({source})")
+        unpack_into(source, dest)
+
+
+def output_key(workflow_name: str, pod_name: str, artifact: dict[str, Any]) -> str:
+    s3 = artifact.get("s3") or {}
+    if s3.get("key"):
+        return str(s3["key"])
+    archive = artifact.get("archive") or {}
+    if "none" in archive:
+        return f"{workflow_name}/{pod_name}/{Path(str(artifact.get('path', artifact['name']))).name}"
+    return f"{workflow_name}/{pod_name}/{artifact['name']}.tgz"
+
+
+def has_location(artifact: dict[str, Any]) -> bool:
+    return any(artifact.get(k) for k in ("raw", "s3", "http", *UNSUPPORTED_LOCATIONS))
+
+
+def stage_input(repo: LocalRepository, artifact: dict[str, Any], dest: Path) -> None:
+    """Place an input artifact at `dest` (a host path)."""
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    for kind in UNSUPPORTED_LOCATIONS:
+        if artifact.get(kind):
+            raise ArtifactError(f"artifact {artifact.get('name')!r}: {kind} artifacts are not supported by the "
+                                "local backend")
+    if artifact.get("raw") is not None:
+        dest.write_text(str((artifact["raw"] or {}).get("data", "")))
+    elif artifact.get("http"):
+        _fetch_http(artifact["http"], dest)
+    elif (artifact.get("s3") or {}).get("key") is not None:
+        with tempfile.TemporaryDirectory(dir=dest.parent) as tmp:
+            staged = Path(tmp) / "artifact"
+            repo.load(str(artifact["s3"]["key"]), staged)
+            sub = artifact.get("subPath")
+            chosen = staged / sub if sub else staged
+            if not chosen.exists():
+                raise ArtifactError(f"artifact {artifact.get('name')!r}: subPath {sub!r} not found")
+            _replace(chosen, dest)
+    else:
+        raise ArtifactError(f"artifact {artifact.get('name')!r} has no location")
+    if artifact.get("mode") is not None:
+        os.chmod(dest, int(artifact["mode"]))
+
+
+def _fetch_http(http: dict[str, Any], dest: Path) -> None:
+    url = str(http.get("url", ""))
+    try:
+        request = urllib.request.Request(url, headers={h["name"]: h.get("value", "")
+                                                       for h in http.get("headers") or []})
+        with urllib.request.urlopen(request, timeout=60) as resp, open(dest, "wb") as out:
+            shutil.copyfileobj(resp, out)
+    except (OSError, ValueError) as exc:
+        raise ArtifactError(f"failed to fetch {url!r}: {exc}") from None
+    if tarfile.is_tarfile(dest):
+        tmp = dest.with_name(dest.name + ".download")
+        dest.rename(tmp)
+        unpack_into(tmp, dest)
+        tmp.unlink()
+
+
+def unpack_into(source: Path, dest: Path) -> None:
+    """Copy or unpack `source` to `dest`: archives are extracted; one entry becomes `dest` itself (§5.5)."""
+    if source.is_dir():
+        _copy(source, dest)
+        return
+    if _is_tar(source) or zipfile.is_zipfile(source):
+        with tempfile.TemporaryDirectory(dir=dest.parent if dest.parent.exists() else None) as tmp:
+            out = Path(tmp) / "x"
+            out.mkdir()
+            if zipfile.is_zipfile(source):
+                _safe_unzip(source, out)
+            else:
+                _safe_untar(source, out)
+            entries = list(out.iterdir())
+            _replace(entries[0] if len(entries) == 1 else out, dest)
+        return
+    _copy(source, dest)
+
+
+def _is_tar(path: Path) -> bool:
+    try:
+        return tarfile.is_tarfile(path)
+    except OSError:
+        return False
+
+
+def _safe_untar(source: Path, out: Path) -> None:
+    with tarfile.open(source) as tf:
+        if hasattr(tarfile, "data_filter"):
+            tf.extractall(out, filter="data")
+            return
+        base = out.resolve()
+        for member in tf.getmembers():
+            target = (out / member.name).resolve()
+            if not str(target).startswith(str(base)) or member.issym() or member.islnk():
+                raise ArtifactError(f"unsafe archive entry {member.name!r}")
+        tf.extractall(out)  # noqa: S202 - every member checked above
+
+
+def _safe_unzip(source: Path, out: Path) -> None:
+    base = out.resolve()
+    with zipfile.ZipFile(source) as zf:
+        for name in zf.namelist():
+            if not str((out / name).resolve()).startswith(str(base)):
+                raise ArtifactError(f"unsafe archive entry {name!r}")
+        zf.extractall(out)
+
+
+def _copy(source: Path, target: Path) -> None:
+    if target.exists():
+        _remove(target)
+    if source.is_dir():
+        shutil.copytree(source, target, symlinks=True)
+    else:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(source, target)
+
+
+def _replace(source: Path, target: Path) -> None:
+    if target.exists() or target.is_symlink():
+        _remove(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.move(str(source), str(target))
+
+
+def _remove(path: Path) -> None:
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path)
+    else:
+        path.unlink()

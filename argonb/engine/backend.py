@@ -1,0 +1,83 @@
+"""The contract between the engine and whatever runs a pod: `PodRequest` in, `PodResult` out.
+
+A backend runs one main container for a pod node, streams its log lines through `on_log`, honours `cancel`
+and `request.deadline` by killing what it started, and cleans up in `finally`. It never touches run state.
+Backends are looked up by name in a small lazy registry (`get_backend`).
+"""
+
+from __future__ import annotations
+
+import importlib
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+from argonb.errors import ArgonbError
+
+LogSink = Callable[[str, str], None]  # (stream, line)
+
+
+@dataclass
+class PodRequest:
+    node_id: str
+    node_name: str
+    pod_name: str
+    template_name: str
+    image: str
+    command: list[str] | None
+    args: list[str] | None
+    env: dict[str, str]
+    pod_dir: Path  # the backend's scratch area for this pod (logs, staged script)
+    root: Path  # emulated container filesystem: container path P lives at root/P
+    mapped_paths: list[str] = field(default_factory=list)  # container paths that must resolve under root
+    script: str | None = None
+    working_dir: str | None = None
+    deadline: float | None = None  # absolute epoch seconds
+    run_id: str = ""
+    stdin: bool = False
+
+    def host_path(self, container_path: str) -> Path:
+        """Where the engine finds a container path on the host (relative paths are under the workdir)."""
+        rel = container_path.lstrip("/") if container_path.startswith("/") else \
+            f"{(self.working_dir or '/').strip('/')}/{container_path}".lstrip("/")
+        return self.root / rel
+
+
+@dataclass
+class PodResult:
+    exit_code: int | None
+    stdout_tail: bytes = b""  # the last 256 KiB of stdout (outputs.result)
+    timed_out: bool = False
+    cancelled: bool = False
+    error: str = ""  # infrastructure error (command not found, ...): the node ends in Error
+    message: str = ""
+
+
+class Backend(Protocol):
+    name: str
+
+    def check(self) -> str | None:
+        """None when the backend can run here, else a message with the fix."""
+
+    def run(self, request: PodRequest, on_log: LogSink, cancel: threading.Event) -> PodResult: ...
+
+
+class BackendUnavailable(ArgonbError):
+    pass
+
+
+BACKENDS = {"local": "argonb.backends.local:LocalBackend"}
+
+
+def get_backend(name: str) -> Backend:
+    target = BACKENDS.get(name)
+    if target is None:
+        raise BackendUnavailable(f"unknown backend {name!r}; available: {', '.join(sorted(BACKENDS))}")
+    module, _, attr = target.partition(":")
+    backend: Backend = getattr(importlib.import_module(module), attr)()
+    problem = backend.check()
+    if problem:
+        raise BackendUnavailable(problem)
+    return backend

@@ -1,0 +1,184 @@
+"""What steps and DAG templates share: outbound nodes, exit hooks of children, template outputs from scope,
+and template-level parallelism (ARGO-SEMANTICS §2, §3, §8, §10)."""
+
+from __future__ import annotations
+
+import json
+from collections import ChainMap, deque
+from collections.abc import Callable
+from typing import Any
+
+from argonb.engine.execute import Engine, Exec, ReferenceError_, resolve_references
+from argonb.engine.model import Node, NodePhase, NodeType
+from argonb.engine.runtime import Runtime
+from argonb.engine.workflow import TemplateContext
+from argonb.expr.template import ABSENT, TemplateError
+
+
+def outbound_nodes(rt: Runtime, node: Node) -> list[str]:
+    """`getOutboundNodes`: the leaf nodes through which a node connects to what comes after it."""
+    if node.type in (NodeType.SKIPPED, NodeType.SUSPEND, NodeType.HTTP, NodeType.PLUGIN, NodeType.POD):
+        return [node.id]
+    if node.type in (NodeType.CONTAINER, NodeType.TASK_GROUP):
+        if not node.children:
+            return [node.id]
+        out: list[str] = []
+        for child in node.children:
+            out.extend(outbound_nodes(rt, rt.nodes[child]))
+        return out
+    if node.type is NodeType.RETRY:
+        if node.children:
+            return [node.children[-1]]
+    if node.type in (NodeType.STEPS, NodeType.DAG) and node.memoized:
+        return [node.id]
+    out = []
+    for nid in node.outbound_nodes:
+        out.extend(outbound_nodes(rt, rt.nodes[nid]))
+    return out
+
+
+def exit_hook_of(holder: dict[str, Any]) -> dict[str, Any] | None:
+    """A step/task's exit hook: `hooks.exit` or the deprecated `onExit: <template>`."""
+    hooks = holder.get("hooks") or {}
+    if hooks.get("exit"):
+        return hooks["exit"]
+    if holder.get("onExit"):
+        return {"template": holder["onExit"]}
+    return None
+
+
+def template_outputs(tmpl: dict[str, Any], scope: dict[str, Any], arts: dict[str, Any]) -> dict[str, Any] | None:
+    """`getTemplateOutputsFromScope` for steps/DAG templates (§2, §5.4)."""
+    declared = tmpl.get("outputs") or {}
+    if not declared.get("parameters") and not declared.get("artifacts"):
+        return None
+    out: dict[str, Any] = {}
+    params = []
+    for param in declared.get("parameters") or []:
+        vf = param.get("valueFrom")
+        if not vf:
+            raise ValueError("output parameters must have a valueFrom specified")
+        default = vf.get("default")
+        try:
+            value, skipped = _resolve_value_from(vf, scope)
+        except ValueError:
+            if default is None:
+                raise
+            value, skipped = str(default), False
+        if skipped and default is not None:
+            value = str(default)
+        if value is None:
+            raise ValueError(f"output parameter {param.get('name')!r}: {vf.get('parameter')!r} is an absent optional "
+                             "(skipped/omitted node output with no default)")
+        entry = {k: v for k, v in param.items() if k != "valueFrom"}
+        entry["value"] = value
+        params.append(entry)
+    if params:
+        out["parameters"] = params
+    artifacts = []
+    for art in declared.get("artifacts") or []:
+        try:
+            resolved = resolve_references({"arguments": {"artifacts": [art]}}, scope, arts)
+        except ReferenceError_:
+            if art.get("optional"):
+                continue
+            raise
+        found = resolved["arguments"]["artifacts"][0]
+        if found.get("from") or found.get("fromExpression"):
+            continue
+        artifacts.append({**found, "name": art.get("name")})
+    if artifacts:
+        out["artifacts"] = artifacts
+    return out
+
+
+def _resolve_value_from(vf: dict[str, Any], scope: dict[str, Any]) -> tuple[str | None, bool]:
+    if vf.get("expression"):
+        from argonb.expr.exprlang import evaluate
+        from argonb.expr.template import expand_env
+
+        value = evaluate(str(vf["expression"]), expand_env({k: (None if v is ABSENT else v)
+                                                            for k, v in scope.items()}))
+        if value is None:
+            return None, True
+        return (value if isinstance(value, str) else json.dumps(value, separators=(",", ":"))), False
+    ref = str(vf.get("parameter") or "")
+    if not ref:
+        return "", False
+    key = ref.strip()
+    if key.startswith("{{") and key.endswith("}}"):
+        key = key[2:-2].strip()
+    if key in scope:
+        value = scope[key]
+        return (None, True) if value is ABSENT else (str(value), False)
+    raise ValueError(f"Unable to resolve: {{{{{key}}}}}")
+
+
+class ChildLimiter:
+    """Template-level `parallelism`: at most N active direct children (§10); the rest wait in order."""
+
+    def __init__(self, limit: Any):
+        self.limit = int(limit) if limit not in (None, "") else None
+        self.active = 0
+        self.waiting: deque[Callable[[], None]] = deque()
+
+    def run(self, start: Callable[[], None]) -> None:
+        if self.limit is None or self.active < self.limit:
+            self.active += 1
+            start()
+        else:
+            self.waiting.append(start)
+
+    def release(self) -> None:
+        self.active -= 1
+        while self.waiting and (self.limit is None or self.active < self.limit):
+            self.active += 1
+            self.waiting.popleft()()
+
+    @property
+    def idle(self) -> bool:
+        return self.active == 0 and not self.waiting
+
+
+def run_exit_hook(engine: Engine, holder: dict[str, Any], child: Node, prefix: str, step_name: str,
+                  scope: dict[str, Any], arts: dict[str, Any], ctx: TemplateContext, boundary_id: str,
+                  on_done: Callable[[Exec], None]) -> Exec | None:
+    """`runOnExitNode`: run the hooked node's exit handler `<node>.onExit` after it completed (§8)."""
+    hook = exit_hook_of(holder)
+    if hook is None or not child.phase.completed:
+        return None
+    local = dict(scope)
+    local[f"{prefix}.{step_name}.status"] = child.phase.value
+    outputs = child.outputs or {}
+    for p in outputs.get("parameters") or []:
+        local[f"{prefix}.{step_name}.outputs.parameters.{p['name']}"] = str(p.get("value", ""))
+    local_arts = dict(arts)
+    for a in outputs.get("artifacts") or []:
+        local_arts[f"{prefix}.{step_name}.outputs.artifacts.{a['name']}"] = a
+    variables = ChainMap(local, engine.rt.globals)
+    if hook.get("expression"):
+        from argonb.expr.exprlang import evaluate
+        from argonb.expr.template import expand_env
+
+        try:
+            if not evaluate(str(hook["expression"]), expand_env(variables)):
+                return None
+        except ValueError:
+            return None
+    name = f"{child.name}.onExit"
+    try:
+        resolved = resolve_references({"arguments": hook.get("arguments") or {}}, variables, local_arts)
+    except (ReferenceError_, TemplateError) as exc:
+        ex: Exec = engine.error_node(name, str(exc), boundary_id=boundary_id, on_done=on_done, hooked=True)
+    else:
+        hook_holder = {k: hook[k] for k in ("template", "templateRef") if hook.get(k)}
+        ex = engine.execute(name, hook_holder, ctx, resolved["arguments"], boundary_id=boundary_id,
+                            on_done=on_done, hooked=True)
+    engine.rt.add_child(child, ex.node)
+    return ex
+
+
+def continues_on(holder: dict[str, Any], phase: NodePhase) -> bool:
+    cont = holder.get("continueOn") or {}
+    return (phase is NodePhase.FAILED and bool(cont.get("failed"))) or \
+        (phase is NodePhase.ERROR and bool(cont.get("error")))

@@ -1,0 +1,256 @@
+"""Template execution: Argo's `executeTemplate` for the local engine (ARGO-SEMANTICS §0, §4.1, §5).
+
+`Engine.execute` resolves a template reference, applies `templateDefaults`, turns arguments into inputs,
+wraps the template in a Retry node when it has a retry strategy, then hands it to the executor of its kind.
+Every executor is an `Exec`: it owns one node, and calls `on_done(exec)` (through the loop queue) once that
+node is fulfilled.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import ChainMap
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from argonb.engine.model import Node, NodePhase, NodeType
+from argonb.engine.naming import pod_name
+from argonb.engine.params import ArgumentError, process_args
+from argonb.engine.runtime import Runtime
+from argonb.engine.workflow import ResolveError, TemplateContext, merge_defaults, template_type
+from argonb.errors import ArgonbError
+from argonb.expr.template import ABSENT, TemplateError, find_tags, substitute
+
+POD_TYPES = ("container", "script", "containerSet", "resource", "data")
+UNSUPPORTED = {
+    "resource": "resource templates need a Kubernetes API server",
+    "data": "data templates need an artifact repository listing (S3) and are not emulated",
+    "plugin": "executor plugins need an Argo controller with plugins",
+    "containerSet": "containerSet templates are not yet emulated by the local backend",
+}
+STOP_MESSAGE = "Stopped with strategy '{}'"
+
+OnDone = Callable[["Exec"], None]
+
+
+class Exec:
+    """One node being executed."""
+
+    node: Node
+
+    def __init__(self, engine: Engine, on_done: OnDone):
+        self.engine = engine
+        self.rt: Runtime = engine.rt
+        self.on_done = on_done
+        self.done = False
+        self.template: dict[str, Any] | None = None
+
+    def finish(self, phase: NodePhase, message: str | None = None) -> None:
+        if self.done:
+            return
+        self.done = True
+        self.rt.set_phase(self.node, phase, message)
+        self.rt.active_execs.discard(self)
+        self.rt.post(lambda: self.on_done(self))
+
+    def stop(self, strategy: str) -> None:
+        """Shutdown: stop starting new work; running work is cancelled by the runtime's cancel event."""
+
+
+class DoneExec(Exec):
+    """A node created already fulfilled (Skipped, Omitted, or an Error placeholder)."""
+
+    def __init__(self, engine: Engine, on_done: OnDone, node: Node):
+        super().__init__(engine, on_done)
+        self.node = node
+        self.done = True
+        self.rt.post(lambda: on_done(self))
+
+
+class Engine:
+    def __init__(self, rt: Runtime):
+        self.rt = rt
+        self.defaults = rt.spec.get("templateDefaults")
+        self.workflow_retry = rt.spec.get("retryStrategy")
+
+    # ---- creation helpers ---------------------------------------------------------------------------
+    def fulfilled_node(self, name: str, type_: NodeType, phase: NodePhase, message: str, *, boundary_id: str,
+                       on_done: OnDone, template_name: str = "", hooked: bool = False,
+                       parent: Node | None = None) -> DoneExec:
+        node = self.rt.create_node(name, type_, template_name=template_name, boundary_id=boundary_id, phase=phase,
+                                   message=message, hooked=hooked)
+        if parent is not None:
+            self.rt.add_child(parent, node)
+        return DoneExec(self, on_done, node)
+
+    def error_node(self, name: str, message: str, *, boundary_id: str, on_done: OnDone, hooked: bool = False,
+                   template_name: str = "") -> DoneExec:
+        """`initializeNodeOrMarkError`: a Skipped-type node in phase Error."""
+        return self.fulfilled_node(name, NodeType.SKIPPED, NodePhase.ERROR, message, boundary_id=boundary_id,
+                                   on_done=on_done, hooked=hooked, template_name=template_name)
+
+    # ---- executeTemplate -----------------------------------------------------------------------------
+    def execute(self, name: str, holder: dict[str, Any], ctx: TemplateContext, args: dict[str, Any] | None, *,
+                boundary_id: str, on_done: OnDone, hooked: bool = False, kind: str | None = None) -> Exec:
+        if name in self.rt.by_name and self.rt.by_name[name].phase.fulfilled:
+            return DoneExec(self, on_done, self.rt.by_name[name])
+        if self.rt.stop_strategy:
+            return self.error_node(name, STOP_MESSAGE.format(self.rt.stop_strategy), boundary_id=boundary_id,
+                                   on_done=on_done, hooked=hooked)
+        try:
+            tmpl, tctx = ctx.resolve(holder)
+            tmpl = merge_defaults(tmpl, self.defaults)
+        except ResolveError as exc:
+            return self.error_node(name, str(exc), boundary_id=boundary_id, on_done=on_done, hooked=hooked)
+        retry = tmpl.get("retryStrategy") or self.workflow_retry
+        local: dict[str, Any] = {"node.name": name}
+        if kind == "tasks":
+            local["tasks.name"] = holder.get("name", "")
+        elif kind == "steps":
+            local["steps.name"] = holder.get("name", "")
+        if template_type(tmpl) in POD_TYPES and not retry:
+            local["pod.name"] = pod_name(self.rt.name, name, str(tmpl.get("name", "")))
+        try:
+            processed = process_args(tmpl, args, self.rt.globals, local, self.rt.registry.config_maps)
+        except (ArgumentError, TemplateError) as exc:
+            return self.error_node(name, str(exc), boundary_id=boundary_id, on_done=on_done, hooked=hooked,
+                                   template_name=str(tmpl.get("name", "")))
+        if retry:
+            from argonb.engine.retry import RetryExec
+
+            ex: Exec = RetryExec(self, name, processed, tctx, boundary_id, on_done, hooked, retry, holder)
+        else:
+            ex = self.dispatch(name, processed, tctx, boundary_id, on_done, hooked=hooked, retried=False)
+        return ex
+
+    def dispatch(self, name: str, tmpl: dict[str, Any], ctx: TemplateContext, boundary_id: str, on_done: OnDone,
+                 *, hooked: bool, retried: bool) -> Exec:
+        """Run an already-processed template as node `name`."""
+        kind = template_type(tmpl)
+        tname = str(tmpl.get("name", ""))
+        if kind in UNSUPPORTED:
+            node_type = NodeType.PLUGIN if kind == "plugin" else NodeType.POD
+            return self.fulfilled_node(name, node_type, NodePhase.ERROR,
+                                       f"argonb cannot run this {kind} template locally: {UNSUPPORTED[kind]}",
+                                       boundary_id=boundary_id, on_done=on_done, template_name=tname, hooked=hooked)
+        factory = self._factories().get(kind)
+        if factory is None:
+            return self.error_node(name, f"Template '{tname}' missing specification", boundary_id=boundary_id,
+                                   on_done=on_done, hooked=hooked, template_name=tname)
+        ex = factory(self, name, tmpl, ctx, boundary_id, on_done)
+        ex.template = tmpl
+        self.rt.active_execs.add(ex)
+        ex.start(hooked=hooked, retried=retried)  # type: ignore[attr-defined]
+        return ex
+
+    @staticmethod
+    def _factories() -> dict[str, Any]:
+        from argonb.engine.dag import DagExec
+        from argonb.engine.misc import HttpExec, SuspendExec
+        from argonb.engine.pod import PodExec
+        from argonb.engine.steps import StepsExec
+
+        return {"container": PodExec, "script": PodExec, "steps": StepsExec, "dag": DagExec,
+                "suspend": SuspendExec, "http": HttpExec}
+
+
+# ---- reference resolution shared by steps and DAG ---------------------------------------------------------
+
+class ReferenceError_(ArgonbError):
+    """A step/task reference that cannot be resolved (the step group or task node ends in Error)."""
+
+
+_STRICT_PREFIXES = ("steps.", "tasks.")
+
+
+def resolve_references(holder: dict[str, Any], variables: Mapping[str, Any],
+                       artifacts: Mapping[str, Any]) -> dict[str, Any]:
+    """Substitute a step/task with its scope (`resolveReferences` / `resolveDependencyReferences`).
+
+    Unresolved `steps.*`/`tasks.*` tags are errors; an argument that is exactly an absent reference is
+    marked ABSENT so the consumer's default applies (§4.5); `from` artifacts are looked up as objects.
+    """
+    hooks = holder.get("hooks")
+    on_exit = holder.get("onExit")
+    body = {k: v for k, v in holder.items() if k not in ("hooks", "onExit")}
+    args = body.get("arguments") or {}
+    absent_params = []
+    for param in args.get("parameters") or []:
+        value = param.get("value")
+        if isinstance(value, str):
+            ref = _sole_reference(value)
+            if ref is not None and variables.get(ref, None) is ABSENT:
+                absent_params.append(param.get("name"))
+    try:
+        new = substitute(body, variables, allow_unresolved=True)
+    except TemplateError as exc:
+        raise ReferenceError_(str(exc)) from None
+    _check_unresolved(new, exclude=("withItems", "withParam", "withSequence", "when"))
+    new_args = new.get("arguments") or {}
+    for param in new_args.get("parameters") or []:
+        if param.get("name") in absent_params:
+            param["value"] = ABSENT
+    if new_args.get("artifacts"):
+        new_args["artifacts"] = [resolve_artifact_argument(a, variables, artifacts) for a in new_args["artifacts"]]
+    if hooks is not None:
+        new["hooks"] = hooks
+    if on_exit is not None:
+        new["onExit"] = on_exit
+    return new
+
+
+def _sole_reference(text: str) -> str | None:
+    m = re.fullmatch(r"\{\{\s*([^={}][^{}]*?)\s*\}\}", text)
+    return m.group(1) if m else None
+
+
+def _check_unresolved(obj: Any, exclude: tuple[str, ...] = ()) -> None:
+    if isinstance(obj, dict):
+        for key, value in obj.items():
+            if key not in exclude:
+                _check_unresolved(value)
+    elif isinstance(obj, list):
+        for value in obj:
+            _check_unresolved(value)
+    elif isinstance(obj, str) and "{{" in obj:
+        for tag in find_tags(obj):
+            if tag.kind == "simple" and tag.inner.strip().startswith(_STRICT_PREFIXES) \
+                    and ".outputs.artifacts." not in tag.inner:
+                raise ReferenceError_(f"failed to resolve {{{{{tag.inner.strip()}}}}}")
+
+
+def resolve_artifact_argument(art: dict[str, Any], variables: Mapping[str, Any],
+                              artifacts: Mapping[str, Any]) -> dict[str, Any]:
+    """`from` / `fromExpression` -> the referenced artifact's location, keeping this argument's name."""
+    if art.get("from"):
+        ref = _sole_reference(str(art["from"]))
+        found = artifacts.get(ref) if ref else None
+        if found is None:
+            if art.get("optional"):
+                return {"name": art.get("name"), "optional": True}
+            raise ReferenceError_(f"unable to resolve references: Unable to resolve: {art['from']!r}")
+        return {**_location(found), **{k: v for k, v in art.items() if k not in ("from",)}}
+    if art.get("fromExpression"):
+        from argonb.expr.exprlang import evaluate
+        from argonb.expr.template import expand_env
+
+        env = expand_env(ChainMap(dict(artifacts), dict(variables)))  # type: ignore[arg-type]
+        try:
+            found = evaluate(str(art["fromExpression"]), env)
+        except ValueError as exc:
+            raise ReferenceError_(f"failed to evaluate fromExpression {art['fromExpression']!r}: {exc}") from None
+        if not isinstance(found, dict):
+            if art.get("optional"):
+                return {"name": art.get("name"), "optional": True}
+            raise ReferenceError_(f"fromExpression {art['fromExpression']!r} did not yield an artifact")
+        return {**_location(found), **{k: v for k, v in art.items() if k != "fromExpression"}}
+    return art
+
+
+def _location(art: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in art.items() if k not in ("name", "path", "mode", "globalName", "optional")}
+
+
+def json_of(obj: Any) -> str:
+    return json.dumps(obj, separators=(",", ":"), default=str)

@@ -1,0 +1,81 @@
+"""Loop expansion: `withItems`, `withParam`, `withSequence` (ARGO-SEMANTICS §6.1-§6.3) and node names (§1.4)."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from argonb.engine.naming import item_text, loop_node_name
+from argonb.errors import ArgonbError
+
+
+class LoopError(ArgonbError):
+    pass
+
+
+def is_loop(holder: dict[str, Any]) -> bool:
+    return any(holder.get(k) is not None for k in ("withItems", "withParam", "withSequence"))
+
+
+def loop_items(holder: dict[str, Any]) -> list[Any]:
+    """The items of an already-substituted step or task."""
+    if holder.get("withItems") is not None:
+        items = holder["withItems"]
+        if not isinstance(items, list):
+            raise LoopError(f"withItems must be a list, got {type(items).__name__}")
+        return items
+    if holder.get("withParam") is not None:
+        return parse_with_param(holder["withParam"])
+    return expand_sequence(holder["withSequence"] or {})
+
+
+def parse_with_param(value: Any) -> list[Any]:
+    if isinstance(value, list):
+        return value
+    text = str(value)
+    try:
+        items = json.loads(text)
+    except ValueError as exc:
+        raise LoopError(f"withParam value could not be parsed as a JSON list: {text.strip()}: {exc}") from None
+    if not isinstance(items, list):
+        raise LoopError(f"withParam value could not be parsed as a JSON list: {text.strip()}")
+    return items
+
+
+def expand_sequence(seq: dict[str, Any]) -> list[str]:
+    """§6.3: inclusive bounds, counting down when end < start, Go-style format, string items."""
+    try:
+        start = int(str(seq.get("start", 0) or 0))
+        if seq.get("end") is not None:
+            end = int(str(seq["end"]))
+        elif seq.get("count") is not None:
+            count = int(str(seq["count"]))
+            if count == 0:
+                return []
+            end = start + count - 1
+        else:
+            raise LoopError("neither end nor count was specified in withSequence")
+    except ValueError as exc:
+        raise LoopError(f"withSequence: {exc}") from None
+    fmt = go_format_to_python(str(seq.get("format") or "%d"))
+    step = 1 if start <= end else -1
+    return [fmt % i for i in range(start, end + step, step)]
+
+
+def go_format_to_python(fmt: str) -> str:
+    # Go's %v prints an int like %d; other integer verbs (%d %x %X %o, widths, zero padding) match Python's.
+    return re.sub(r"%([-+ 0#]*\d*)v", r"%\1d", fmt)
+
+
+def item_variables(item: Any) -> dict[str, str]:
+    """`{{item}}` and, for map items, `{{item.<key>}}` (§6.1)."""
+    out = {"item": item_text(item)}
+    if isinstance(item, dict):
+        for key, value in item.items():
+            out[f"item.{key}"] = item_text(value)
+    return out
+
+
+def item_node_names(name: str, items: list[Any]) -> list[str]:
+    return [loop_node_name(name, i, item) for i, item in enumerate(items)]

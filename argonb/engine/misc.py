@@ -1,0 +1,115 @@
+"""Suspend and HTTP templates (ARGO-SEMANTICS §5.7, §5.8)."""
+
+from __future__ import annotations
+
+import urllib.error
+import urllib.request
+from typing import Any
+
+from argonb.engine.durations import parse_duration
+from argonb.engine.execute import Engine, Exec, OnDone
+from argonb.engine.model import NodePhase, NodeType
+from argonb.engine.workflow import TemplateContext
+
+
+class SuspendExec(Exec):
+    """`suspend: {duration}` resumes by itself; `suspend: {}` waits for `Run.resume()`."""
+
+    def __init__(self, engine: Engine, name: str, tmpl: dict[str, Any], ctx: TemplateContext, boundary_id: str,
+                 on_done: OnDone):
+        super().__init__(engine, on_done)
+        self.name = name
+        self.tmpl = tmpl
+        self.boundary_id = boundary_id
+
+    def start(self, *, hooked: bool, retried: bool) -> None:
+        self.node = self.rt.create_node(self.name, NodeType.SUSPEND, template_name=str(self.tmpl.get("name", "")),
+                                        boundary_id=self.boundary_id, hooked=hooked, retried=retried)
+        duration = (self.tmpl.get("suspend") or {}).get("duration")
+        if duration not in (None, ""):
+            try:
+                seconds = parse_duration(str(duration))
+            except ValueError as exc:
+                self.finish(NodePhase.ERROR, str(exc))
+                return
+            self.rt.call_later(seconds, lambda: self.resume({}))
+        self.rt.suspended[self.node.id] = self
+
+    def resume(self, supplied: dict[str, str], *, phase: NodePhase = NodePhase.SUCCEEDED, message: str = "") -> None:
+        """Resume (loop thread): outputs declared `valueFrom.supplied` take the supplied value or their default."""
+        if self.done:
+            return
+        self.rt.suspended.pop(self.node.id, None)
+        params = []
+        for param in (self.tmpl.get("outputs") or {}).get("parameters") or []:
+            vf = param.get("valueFrom") or {}
+            value = supplied.get(param.get("name"))
+            if value is None:
+                value = vf.get("default") if vf.get("default") is not None else param.get("value")
+            if value is None:
+                continue
+            params.append({k: v for k, v in param.items() if k != "valueFrom"} | {"value": str(value)})
+        if params:
+            self.node.outputs = {"parameters": params}
+            for p in params:
+                self.rt.add_global_output(p)
+        self.finish(phase, message)
+
+    def stop(self, strategy: str) -> None:
+        self.resume({}, phase=NodePhase.FAILED, message=f"Stopped with strategy '{strategy}'")
+
+
+class HttpExec(Exec):
+    """HTTP templates: urllib on a worker thread; result = response body; 2xx or `successCondition`."""
+
+    def __init__(self, engine: Engine, name: str, tmpl: dict[str, Any], ctx: TemplateContext, boundary_id: str,
+                 on_done: OnDone):
+        super().__init__(engine, on_done)
+        self.name = name
+        self.tmpl = tmpl
+        self.boundary_id = boundary_id
+
+    def start(self, *, hooked: bool, retried: bool) -> None:
+        self.node = self.rt.create_node(self.name, NodeType.HTTP, template_name=str(self.tmpl.get("name", "")),
+                                        boundary_id=self.boundary_id, hooked=hooked, retried=retried)
+        http = dict(self.tmpl.get("http") or {})
+        self.rt.submit(lambda: _call(http), self._done)
+
+    def _done(self, outcome: Any) -> None:
+        if isinstance(outcome, BaseException):
+            self.finish(NodePhase.ERROR, str(outcome))
+            return
+        phase, message, body = outcome
+        self.node.outputs = {"result": body}
+        self.finish(phase, message)
+
+
+def _call(http: dict[str, Any]) -> tuple[NodePhase, str, str]:
+    method = str(http.get("method") or "GET")
+    headers = {h.get("name"): str(h.get("value", "")) for h in http.get("headers") or []}
+    body = http.get("body")
+    data = body.encode() if isinstance(body, str) else None
+    timeout = float(http.get("timeoutSeconds") or 30)
+    try:
+        request = urllib.request.Request(str(http.get("url", "")), data=data, method=method, headers=headers)
+        with urllib.request.urlopen(request, timeout=timeout) as resp:
+            status, text, resp_headers = resp.status, resp.read().decode("utf-8", "replace"), dict(resp.headers)
+    except urllib.error.HTTPError as exc:
+        status, text, resp_headers = exc.code, exc.read().decode("utf-8", "replace"), dict(exc.headers or {})
+    except (urllib.error.URLError, OSError, ValueError) as exc:
+        return NodePhase.FAILED, f"HTTP request failed: {exc}", ""
+    condition = http.get("successCondition")
+    if condition:
+        from argonb.expr.exprlang import evaluate
+
+        env = {"request": {"method": method, "url": http.get("url"), "body": body or "", "headers": headers},
+               "response": {"statusCode": status, "body": text, "headers": resp_headers}}
+        try:
+            ok = bool(evaluate(str(condition), env))
+        except ValueError as exc:
+            return NodePhase.ERROR, f"failed to evaluate successCondition: {exc}", text
+        return (NodePhase.SUCCEEDED, "", text) if ok else \
+            (NodePhase.FAILED, f"successCondition '{condition}' evaluated false", text)
+    if 200 <= status < 300:
+        return NodePhase.SUCCEEDED, "", text
+    return NodePhase.FAILED, f"received non-2xx response code: {status}", text

@@ -1,0 +1,165 @@
+"""`Run`: the public handle on one workflow run (phase, nodes, outputs, logs, wait/stop/resume, events).
+
+Thread-safe for readers: node snapshots are kept from the event stream, so reading a running `Run` never
+touches the engine's live state.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from argonb.engine.events import Event, NodeUpdated, RunFinished
+from argonb.engine.lifecycle import WorkflowLifecycle
+from argonb.engine.runtime import Runtime
+from argonb.engine.timefmt import rfc3339
+
+TERMINAL = ("Succeeded", "Failed", "Error")
+
+
+class Run:
+    def __init__(self, rt: Runtime, lifecycle: WorkflowLifecycle, *, source_text: str = "",
+                 parameters: dict[str, Any] | None = None):
+        self._rt = rt
+        self._lifecycle = lifecycle
+        self.name = rt.name
+        self.uid = lifecycle.uid
+        self.workflow = rt.workflow
+        self.run_dir: Path = rt.run_dir
+        self.source_text = source_text
+        self.parameters = dict(parameters or {})
+        self._nodes: dict[str, dict[str, Any]] = {}
+        self._lock = threading.Lock()
+        self._finished = threading.Event()
+        rt.bus.subscribe(self._on_event)
+
+    # ---- events -------------------------------------------------------------------------------------
+    def _on_event(self, event: Event) -> None:
+        if isinstance(event, NodeUpdated):
+            with self._lock:
+                self._nodes[event.node_id] = event.node
+        elif isinstance(event, RunFinished):
+            self._finished.set()
+
+    def subscribe(self, fn: Callable[[Event], None]) -> Callable[[], None]:
+        """Receive every later event (on engine/worker threads: return fast, never block)."""
+        return self._rt.bus.subscribe(fn)
+
+    # ---- state --------------------------------------------------------------------------------------
+    @property
+    def id(self) -> str:
+        return self.name
+
+    @property
+    def phase(self) -> str:
+        return self._rt.phase
+
+    @property
+    def message(self) -> str:
+        return self._rt.message
+
+    @property
+    def done(self) -> bool:
+        return self._finished.is_set()
+
+    @property
+    def nodes(self) -> dict[str, dict[str, Any]]:
+        """Argo-shaped node statuses keyed by node ID (a snapshot)."""
+        with self._lock:
+            return dict(self._nodes)
+
+    def node(self, key: str) -> dict[str, Any]:
+        """A node by ID, full name or display name (the first match in creation order)."""
+        nodes = self.nodes
+        if key in nodes:
+            return nodes[key]
+        for field in ("name", "displayName"):
+            for node in nodes.values():
+                if node.get(field) == key:
+                    return node
+        raise KeyError(f"no node {key!r} in run {self.name}")
+
+    @property
+    def outputs(self) -> dict[str, Any]:
+        """Workflow outputs (`globalName` parameters and artifacts)."""
+        return dict(self._rt.outputs)
+
+    def logs(self, node: str | None = None) -> str:
+        """Full log (stdout and stderr as they arrived) of a pod node, or of every pod node in order."""
+        if node is None:
+            parts = []
+            for n in sorted(self.nodes.values(), key=lambda n: n.get("startedAt") or ""):
+                if n.get("type") == "Pod":
+                    text = self._pod_log(n)
+                    if text:
+                        parts.append("".join(f"{n['displayName']}: {line}\n" for line in text.splitlines()))
+            return "".join(parts)
+        return self._pod_log(self.node(node))
+
+    def _pod_log(self, node: dict[str, Any]) -> str:
+        pod = node.get("podName")
+        path = self.run_dir / "pods" / str(pod) / "main.log" if pod else None
+        if path is None or not path.exists():
+            return ""
+        return path.read_bytes().decode("utf-8", errors="replace")
+
+    # ---- control ------------------------------------------------------------------------------------
+    def wait(self, timeout: float | None = None) -> Run:
+        """Block until the run ends (or `timeout` seconds pass); returns the run."""
+        self._finished.wait(timeout)
+        if self._finished.is_set():
+            self._rt.finished.wait(5)
+        return self
+
+    def stop(self) -> None:
+        """Argo's `stop`: running nodes are killed, exit handlers still run."""
+        self._rt.post(lambda: self._lifecycle.stop("Stop"))
+
+    def terminate(self) -> None:
+        """Argo's `terminate`: like stop, but exit handlers do not run."""
+        self._rt.post(lambda: self._lifecycle.stop("Terminate"))
+
+    def resume(self, node: str | None = None, outputs: dict[str, str] | None = None) -> None:
+        """Resume suspended nodes (all, or the one named), supplying output parameter values."""
+
+        def do() -> None:
+            for ex in list(self._rt.suspended.values()):
+                if node is None or node in (ex.node.id, ex.node.name, ex.node.display_name):
+                    ex.resume(dict(outputs or {}))
+
+        self._rt.post(do)
+
+    # ---- serialisation -------------------------------------------------------------------------------
+    def progress(self) -> tuple[int, int]:
+        pods = [n for n in self.nodes.values() if n.get("type") == "Pod"]
+        return sum(1 for n in pods if n.get("phase") == "Succeeded"), len(pods)
+
+    def to_workflow(self) -> dict[str, Any]:
+        """The Workflow object with an Argo-shaped `status`."""
+        done, total = self.progress()
+        status: dict[str, Any] = {
+            "phase": self.phase,
+            "startedAt": rfc3339(self._rt.started_at),
+            "finishedAt": rfc3339(self._rt.finished_at) if self._rt.finished_at else None,
+            "progress": f"{done}/{total}",
+            "nodes": self.nodes,
+        }
+        if self.message:
+            status["message"] = self.message
+        outputs = self.outputs
+        if outputs:
+            status["outputs"] = {
+                "parameters": [{"name": k, "value": v} for k, v in (outputs.get("parameters") or {}).items()],
+                "artifacts": list((outputs.get("artifacts") or {}).values()),
+            }
+        wf = dict(self.workflow)
+        wf["metadata"] = {**wf.get("metadata", {}), "uid": self.uid,
+                          "creationTimestamp": rfc3339(self._rt.started_at)}
+        wf["status"] = status
+        return wf
+
+    def __repr__(self) -> str:
+        done, total = self.progress()
+        return f"<Run {self.name} {self.phase} {done}/{total} pods>"

@@ -1,0 +1,212 @@
+"""The run loop: the single writer of run state.
+
+Design (see docs/architecture.md): one loop thread owns every `Node`; work arrives as callables on a queue
+(`post`) or as timers (`call_later`), so there is no busy polling. Worker threads run pods through the backend
+and post their outcome back; they never touch nodes. Each executing node is an `Exec` object (pod, steps, DAG,
+retry, suspend...) with `start()` and a completion callback to its parent, mirroring how Argo's
+`executeTemplate` recursion builds the node tree (ARGO-SEMANTICS §0).
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import logging
+import queue
+import threading
+import time
+import traceback
+from collections import deque
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from argonb.engine.artifacts import LocalRepository
+from argonb.engine.backend import Backend
+from argonb.engine.events import EventBus, NodeLog, NodeUpdated, RunFinished, RunStarted
+from argonb.engine.model import Node, NodePhase, NodeType
+from argonb.engine.naming import display_name, node_id
+from argonb.engine.workflow import Registry, TemplateContext, context_for_document
+
+log = logging.getLogger("argonb.engine")
+
+
+class Runtime:
+    """State and plumbing of one run; the template semantics live in `argonb.engine.execute`."""
+
+    def __init__(self, workflow: dict[str, Any], registry: Registry, backend: Backend, bus: EventBus,
+                 run_dir: Path, repo: LocalRepository, *, max_workers: int = 64,
+                 parallelism: int | None = None, clock: Callable[[], float] = time.time):
+        self.workflow = workflow
+        self.spec: dict[str, Any] = workflow["spec"]
+        self.meta: dict[str, Any] = workflow["metadata"]
+        self.name: str = self.meta["name"]
+        self.registry = registry
+        self.backend = backend
+        self.bus = bus
+        self.run_dir = run_dir
+        self.repo = repo
+        self.clock = clock
+        self.context: TemplateContext = context_for_document(workflow, registry)
+        self.nodes: dict[str, Node] = {}
+        self.by_name: dict[str, Node] = {}
+        self.globals: dict[str, Any] = {}
+        self.global_artifacts: dict[str, Any] = {}
+        self.outputs: dict[str, Any] = {}
+        self.phase = "Pending"
+        self.message = ""
+        self.started_at = clock()
+        self.finished_at: float | None = None
+        self.cancel_event = threading.Event()
+        self.stop_strategy: str | None = None
+        self.deadline_hit = False
+        self.finished = threading.Event()
+        limit = parallelism if parallelism is not None else self.spec.get("parallelism")
+        self.pod_limit: int | None = int(limit) if limit else None
+        self.active_pods = 0
+        self._pod_waiters: deque[Callable[[], None]] = deque()
+        self._queue: queue.SimpleQueue[Callable[[], None]] = queue.SimpleQueue()
+        self._timers: list[tuple[float, int, Callable[[], None]]] = []
+        self._timer_seq = itertools.count()
+        self._pool = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="argonb-pod")
+        self._thread: threading.Thread | None = None
+        self._stopping = False
+        self.active_execs: set[Any] = set()
+        self.execution_deadlines: dict[str, float] = {}  # node name -> absolute deadline (retry maxDuration)
+        self.suspended: dict[str, Any] = {}  # node id -> SuspendExec waiting for resume
+
+    # ---- loop -------------------------------------------------------------------------------------
+    def start(self, begin: Callable[[], None]) -> None:
+        self.bus.publish(RunStarted, workflow_name=self.name)
+        self.phase = "Running"
+        self.post(begin)
+        self._thread = threading.Thread(target=self._loop, name=f"argonb-run-{self.name}", daemon=True)
+        self._thread.start()
+
+    def post(self, fn: Callable[[], None]) -> None:
+        """Run `fn` on the loop thread (thread-safe)."""
+        self._queue.put(fn)
+
+    def call_later(self, delay: float, fn: Callable[[], None]) -> None:
+        """Run `fn` on the loop thread after `delay` seconds (loop thread only)."""
+        heapq.heappush(self._timers, (self.clock() + max(0.0, delay), next(self._timer_seq), fn))
+
+    def _loop(self) -> None:
+        try:
+            while not self._stopping:
+                timeout = None
+                if self._timers:
+                    timeout = max(0.0, self._timers[0][0] - self.clock())
+                try:
+                    fn: Callable[[], None] | None = self._queue.get(timeout=timeout)
+                except queue.Empty:
+                    fn = None
+                now = self.clock()
+                while self._timers and self._timers[0][0] <= now:
+                    _, _, due = heapq.heappop(self._timers)
+                    self._safely(due)
+                if fn is not None:
+                    self._safely(fn)
+        finally:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            self.finished.set()
+
+    def _safely(self, fn: Callable[[], None]) -> None:
+        try:
+            fn()
+        except Exception as exc:  # an engine bug must end the run in Error, not hang it
+            log.exception("engine error")
+            self.finish_run("Error", f"internal error in argonb: {exc}\n{traceback.format_exc(limit=8)}")
+
+    def finish_run(self, phase: str, message: str) -> None:
+        if self._stopping:
+            return
+        self.phase = phase
+        self.message = message
+        self.finished_at = self.clock()
+        self.cancel_event.set()
+        self._stopping = True
+        self.bus.publish(RunFinished, phase=phase, message=message)
+
+    # ---- nodes ------------------------------------------------------------------------------------
+    def create_node(self, name: str, type_: NodeType, *, template_name: str = "", boundary_id: str = "",
+                    phase: NodePhase = NodePhase.RUNNING, message: str = "", hooked: bool = False,
+                    retried: bool = False, inputs: dict[str, Any] | None = None) -> Node:
+        boundary = self.nodes.get(boundary_id)
+        node = Node(id=node_id(self.name, name), name=name,
+                    display_name=display_name(name, boundary.name if boundary else None), type=type_,
+                    template_name=template_name, phase=phase, message=message, boundary_id=boundary_id,
+                    hooked=hooked, retried=retried, inputs=inputs, started_at=self.clock())
+        if phase.fulfilled:
+            node.finished_at = node.started_at
+        self.nodes[node.id] = node
+        self.by_name[name] = node
+        self.publish_node(node)
+        return node
+
+    def publish_node(self, node: Node) -> None:
+        self.bus.publish(NodeUpdated, node_id=node.id, phase=node.phase.value, node=node.to_status())
+
+    def set_phase(self, node: Node, phase: NodePhase, message: str | None = None) -> None:
+        node.phase = phase
+        if message is not None:
+            node.message = message
+        if phase.fulfilled and node.finished_at is None:
+            node.finished_at = self.clock()
+        self.publish_node(node)
+
+    def add_child(self, parent: Node, child: Node) -> None:
+        if child.id not in parent.children:
+            parent.children.append(child.id)
+
+    def log_line(self, node_id_: str, stream: str, line: str) -> None:
+        """Called from worker threads: events are thread-safe, nodes are not touched."""
+        self.bus.publish(NodeLog, node_id=node_id_, stream=stream, line=line)
+
+    def deadline_exceeded(self) -> bool:
+        limit = self.spec.get("activeDeadlineSeconds")
+        return limit is not None and self.clock() >= self.started_at + float(str(limit))
+
+    # ---- pods -------------------------------------------------------------------------------------
+    def acquire_pod_slot(self, start: Callable[[], None]) -> None:
+        """`spec.parallelism` counts running pods workflow-wide (§10); waiters start in creation order."""
+        if self.pod_limit is None or self.active_pods < self.pod_limit:
+            self.active_pods += 1
+            start()
+        else:
+            self._pod_waiters.append(start)
+
+    def release_pod_slot(self) -> None:
+        self.active_pods -= 1
+        while self._pod_waiters and (self.pod_limit is None or self.active_pods < self.pod_limit):
+            self.active_pods += 1
+            self._pod_waiters.popleft()()
+
+    def submit(self, work: Callable[[], Any], done: Callable[[Any], None]) -> None:
+        """Run `work` on a worker thread, then `done(result)` on the loop thread."""
+
+        def job() -> None:
+            try:
+                result = work()
+            except Exception as exc:  # nothing escapes a worker thread
+                log.exception("worker error")
+                result = exc
+            self.post(lambda: done(result))
+
+        self._pool.submit(job)
+
+    # ---- globals ----------------------------------------------------------------------------------
+    def add_global_output(self, param: dict[str, Any]) -> None:
+        name = param.get("globalName")
+        if not name or param.get("value") is None:
+            return
+        self.globals[f"workflow.outputs.parameters.{name}"] = str(param["value"])
+        self.outputs.setdefault("parameters", {})[name] = str(param["value"])
+
+    def add_global_artifact(self, art: dict[str, Any]) -> None:
+        name = art.get("globalName")
+        if not name:
+            return
+        self.global_artifacts[f"workflow.outputs.artifacts.{name}"] = art
+        self.outputs.setdefault("artifacts", {})[name] = art

@@ -1,0 +1,283 @@
+"""Steps templates (ARGO-SEMANTICS §2): groups run in sequence, the steps of a group in parallel.
+
+Node tree: `<name>` (Steps) -> `<name>[i]` (StepGroup) -> `<name>[i].<step>` or `<name>[i].<step>(j:item)`.
+A group completes when every child (and its exit hook) is fulfilled; a failed/errored child not covered by
+`continueOn` fails the group and the Steps node (always Failed, §2). Children's outputs become
+`steps.<name>.*` after their group.
+"""
+
+from __future__ import annotations
+
+from collections import ChainMap
+from dataclasses import dataclass, field
+from typing import Any
+
+from argonb.engine.composite import (
+    ChildLimiter,
+    continues_on,
+    outbound_nodes,
+    run_exit_hook,
+    template_outputs,
+)
+from argonb.engine.execute import Engine, Exec, OnDone, ReferenceError_, json_of, resolve_references
+from argonb.engine.loops import LoopError, is_loop, item_variables, loop_items
+from argonb.engine.model import Node, NodePhase, NodeType
+from argonb.engine.naming import loop_node_name
+from argonb.engine.scope import (
+    AggregationError,
+    aggregate,
+    node_reference,
+    result_referenced,
+    skipped_outputs,
+)
+from argonb.engine.workflow import TemplateContext
+from argonb.expr.errors import WhenError
+from argonb.expr.govaluate import evaluate_when
+from argonb.expr.template import TemplateError, substitute
+
+
+@dataclass
+class _Child:
+    step: dict[str, Any]  # the original (unexpanded) step
+    ex: Exec | None = None
+    hook: Exec | None = None
+
+
+@dataclass
+class _Group:
+    node: Node
+    children: list[_Child] = field(default_factory=list)
+    pending: int = 0
+
+
+class StepsExec(Exec):
+    def __init__(self, engine: Engine, name: str, tmpl: dict[str, Any], ctx: TemplateContext, boundary_id: str,
+                 on_done: OnDone):
+        super().__init__(engine, on_done)
+        self.name = name
+        self.tmpl = tmpl
+        self.ctx = ctx
+        self.boundary_id = boundary_id
+        self.scope: dict[str, Any] = {}
+        self.arts: dict[str, Any] = {}
+        self.groups: list[_Group] = []
+        self.limiter = ChildLimiter(tmpl.get("parallelism"))
+        self.fail_fast = bool(tmpl.get("failFast"))
+        self._tmpl_json = json_of(tmpl.get("steps"))
+
+    def start(self, *, hooked: bool, retried: bool) -> None:
+        self.node = self.rt.create_node(self.name, NodeType.STEPS, template_name=str(self.tmpl.get("name", "")),
+                                        boundary_id=self.boundary_id, hooked=hooked, retried=retried)
+        self._next_group()
+
+    def variables(self) -> ChainMap[str, Any]:
+        return ChainMap(self.scope, self.rt.globals)
+
+    def artifacts(self) -> ChainMap[str, Any]:
+        return ChainMap(self.arts, self.rt.global_artifacts)
+
+    # ---- groups ---------------------------------------------------------------------------------------
+    def _next_group(self) -> None:
+        index = len(self.groups)
+        steps = self.tmpl.get("steps") or []
+        if index >= len(steps):
+            self._complete()
+            return
+        group_node = self.rt.create_node(f"{self.name}[{index}]", NodeType.STEP_GROUP, boundary_id=self.node.id)
+        self._link_group(group_node, index)
+        group = _Group(group_node)
+        self.groups.append(group)
+        members = steps[index]
+        members = members.get("steps", []) if isinstance(members, dict) else (members or [])
+        try:
+            resolved = [resolve_references(step, self.variables(), self.artifacts()) for step in members]
+        except (ReferenceError_, TemplateError) as exc:
+            self._group_error(group, str(exc))
+            return
+        for original, step in zip(members, resolved, strict=True):
+            if not self._launch_step(group, original, step):
+                return
+        self._check_group(group)
+
+    def _link_group(self, group_node: Node, index: int) -> None:
+        if index == 0:
+            self.rt.add_child(self.node, group_node)
+            return
+        prev = self.groups[index - 1].node
+        if not prev.children:
+            self.rt.add_child(prev, group_node)
+            return
+        for child_id in prev.children:
+            for out_id in outbound_nodes(self.rt, self.rt.nodes[child_id]):
+                self.rt.add_child(self.rt.nodes[out_id], group_node)
+
+    def _launch_step(self, group: _Group, original: dict[str, Any], step: dict[str, Any]) -> bool:
+        base = f"{group.node.name}.{step.get('name')}"
+        if not is_loop(step):
+            return self._launch_child(group, original, step, base)
+        try:
+            items = loop_items(step)
+        except LoopError as exc:
+            self._group_error(group, str(exc))
+            return False
+        if not items:
+            self._add_done(group, original, base, NodeType.SKIPPED, NodePhase.SKIPPED, "Skipped, empty params")
+            return True
+        body = {k: v for k, v in step.items() if k not in ("withItems", "withParam", "withSequence")}
+        for i, item in enumerate(items):
+            try:
+                expanded = substitute(body, item_variables(item), allow_unresolved=True)
+            except TemplateError as exc:
+                self._group_error(group, str(exc))
+                return False
+            if not self._launch_child(group, original, expanded, loop_node_name(base, i, item)):
+                return False
+        return True
+
+    def _launch_child(self, group: _Group, original: dict[str, Any], step: dict[str, Any], name: str) -> bool:
+        when = step.get("when")
+        if when not in (None, ""):
+            try:
+                proceed = evaluate_when(str(when))
+            except WhenError as exc:
+                self._add_done(group, original, name, NodeType.SKIPPED, NodePhase.ERROR, str(exc))
+                self._group_error(group, str(exc))
+                return False
+            if not proceed:
+                self._add_done(group, original, name, NodeType.SKIPPED, NodePhase.SKIPPED,
+                               f"when '{when}' evaluated false")
+                return True
+        child = _Child(original)
+        group.children.append(child)
+        group.pending += 1
+
+        def start() -> None:
+            child.ex = self.engine.execute(name, step, self.ctx, step.get("arguments"), boundary_id=self.node.id,
+                                           on_done=lambda ex: self._child_done(group, child), kind="steps")
+            self.rt.add_child(group.node, child.ex.node)
+
+        if self.fail_fast and self._has_failed_child():
+            self._add_done(group, original, name, NodeType.SKIPPED, NodePhase.FAILED,
+                           "template has failed or errored children and failFast enabled")
+            group.pending -= 1
+            group.children.remove(child)
+            return True
+        self.limiter.run(start)
+        return True
+
+    def _add_done(self, group: _Group, original: dict[str, Any], name: str, type_: NodeType, phase: NodePhase,
+                  message: str) -> None:
+        ex = self.engine.fulfilled_node(name, type_, phase, message, boundary_id=self.node.id,
+                                        on_done=lambda ex: None, parent=group.node)
+        group.children.append(_Child(original, ex))
+
+    def _has_failed_child(self) -> bool:
+        return any(c.ex is not None and c.ex.node.phase.failed_or_error for g in self.groups for c in g.children)
+
+    # ---- completion ----------------------------------------------------------------------------------
+    def _child_done(self, group: _Group, child: _Child) -> None:
+        assert child.ex is not None
+        self.limiter.release()
+        name = str(child.step.get("name"))
+        hook = run_exit_hook(self.engine, child.step, child.ex.node, "steps", name, self.scope, self.arts,
+                             self.ctx, self.node.id, lambda ex: self._hook_done(group))
+        if hook is not None:
+            child.hook = hook
+            return
+        group.pending -= 1
+        self._check_group(group)
+
+    def _hook_done(self, group: _Group) -> None:
+        group.pending -= 1
+        self._check_group(group)
+
+    def _check_group(self, group: _Group) -> None:
+        if group.pending > 0 or group is not self.groups[-1] or self.done:
+            return
+        if group.node.phase is NodePhase.ERROR:  # a reference/when/loop error already decided the group
+            self._fail_steps(group.node.message)
+            return
+        try:
+            self._publish_group_outputs(group)
+        except AggregationError as exc:
+            self._group_error(group, str(exc))
+            return
+        for child in group.children:
+            assert child.ex is not None
+            node = child.ex.node
+            if node.phase.failed_or_error and not continues_on(child.step, node.phase):
+                self.rt.set_phase(group.node, NodePhase.FAILED, f"child '{node.id}' failed")
+                self._fail_steps(group.node.message)
+                return
+        self.rt.set_phase(group.node, NodePhase.SUCCEEDED)
+        self._next_group()
+
+    def _publish_group_outputs(self, group: _Group) -> None:
+        by_step: dict[str, list[_Child]] = {}
+        for child in group.children:
+            by_step.setdefault(str(child.step.get("name")), []).append(child)
+        for name, children in by_step.items():
+            include = result_referenced("steps", name, self._tmpl_json)
+            nodes = [c.ex.node for c in children if c.ex is not None]
+            if is_loop(children[0].step) and not (len(nodes) == 1 and nodes[0].type is NodeType.SKIPPED
+                                                   and "(" not in nodes[0].name[len(group.node.name):]):
+                self.scope.update(aggregate("steps", name, [n for n in nodes if n.type is not NodeType.SKIPPED],
+                                            include))
+                text, _ = node_reference("steps", name, group.node, False)
+                self.scope.update(text)
+                continue
+            node = nodes[0]
+            text, arts = node_reference("steps", name, _last_attempt(self.rt, node), include)
+            self.scope.update(text)
+            self.arts.update(arts)
+            if node.phase in (NodePhase.SKIPPED, NodePhase.OMITTED):
+                self.scope.update(skipped_outputs("steps", name, _template_of(self, children[0].step)))
+
+    def _group_error(self, group: _Group, message: str) -> None:
+        self.rt.set_phase(group.node, NodePhase.ERROR, message)
+        self._check_group(group)
+
+    def _fail_steps(self, message: str) -> None:
+        self._set_outbound()
+        self.finish(NodePhase.FAILED, message)
+
+    def _complete(self) -> None:
+        self._set_outbound()
+        try:
+            outputs = template_outputs(self.tmpl, dict(self.variables()), dict(self.artifacts()))
+        except (ValueError, ReferenceError_, TemplateError) as exc:
+            self.finish(NodePhase.ERROR, str(exc))
+            return
+        if outputs:
+            self.node.outputs = outputs
+            for p in outputs.get("parameters") or []:
+                self.rt.add_global_output(p)
+            for a in outputs.get("artifacts") or []:
+                self.rt.add_global_artifact(a)
+        self.finish(NodePhase.SUCCEEDED)
+
+    def _set_outbound(self) -> None:
+        if not self.groups:
+            return
+        last = self.groups[-1].node
+        outbound: list[str] = []
+        for child_id in last.children:
+            outbound.extend(outbound_nodes(self.rt, self.rt.nodes[child_id]))
+        self.node.outbound_nodes = outbound or [last.id]
+
+
+def _last_attempt(rt: Any, node: Node) -> Node:
+    """A Retry node exposes its last attempt's details (`possiblyGetRetryChildNode`)."""
+    if node.type is NodeType.RETRY:
+        for cid in reversed(node.children):
+            child = rt.nodes[cid]
+            if not child.hooked:
+                return child
+    return node
+
+
+def _template_of(ex: StepsExec, step: dict[str, Any]) -> dict[str, Any] | None:
+    try:
+        return ex.ctx.resolve(step)[0]
+    except Exception:
+        return None

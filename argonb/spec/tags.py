@@ -1,0 +1,113 @@
+"""Finding `{{...}}` tags in strings and pointing at text inside a YAML scalar.
+
+Owns: `find_tags` (the tags of one string, the way Argo's fasttemplate scan sees them: `{{` up to the next
+`}}`, expression tags start with `=`), `iter_strings` (every string, and every string mapping key, below a node
+with its path) and `locate` (the exact source line/column of a piece of text inside a scalar value, e.g. one tag
+inside a multi-line `args` block). This is lint's own light scanner; the evaluator lives in argonb.expr.
+Imports: stdlib, argonb.errors, argonb.spec.source.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from argonb.errors import Diagnostic, Severity, Span
+from argonb.spec.source import Document, PathKey
+
+OPEN, CLOSE = "{{", "}}"
+
+
+@dataclass(frozen=True)
+class Tag:
+    start: int        # offset of `{{` in the string
+    end: int          # offset just after `}}` (or len(s) when unterminated)
+    inner: str        # text between the braces, untrimmed
+    closed: bool = True
+
+    @property
+    def text(self) -> str:
+        return OPEN + self.inner + (CLOSE if self.closed else "")
+
+    @property
+    def is_expression(self) -> bool:
+        return self.inner.startswith("=")  # Argo's parseTag: no trimming before the `=` check
+
+
+def find_tags(s: str) -> list[Tag]:
+    """All tags of `s` in order; an unterminated `{{` yields a final Tag with closed=False."""
+    out: list[Tag] = []
+    pos = s.find(OPEN)
+    while pos >= 0:
+        end = s.find(CLOSE, pos + 2)
+        if end < 0:
+            out.append(Tag(pos, len(s), s[pos + 2:], closed=False))
+            break
+        out.append(Tag(pos, end + 2, s[pos + 2:end]))
+        pos = s.find(OPEN, end + 2)
+    return out
+
+
+def iter_strings(node: Any, path: PathKey, skip: frozenset[str] = frozenset()) -> Iterator[tuple[PathKey, str]]:
+    """(path, text) for every string value below `node`; mapping keys in `skip` are not descended."""
+    stack: list[tuple[Any, PathKey]] = [(node, path)]
+    while stack:
+        value, where = stack.pop()
+        if isinstance(value, str):
+            yield where, value
+        elif isinstance(value, dict):
+            items = [(k, v) for k, v in value.items() if k not in skip]
+            stack.extend(((v, (*where, k)) for k, v in reversed(items)))
+        elif isinstance(value, list):
+            stack.extend(((v, (*where, i)) for i, v in reversed(list(enumerate(value)))))
+
+
+@lru_cache(maxsize=64)
+def _line_starts(text: str) -> tuple[int, ...]:
+    starts = [0]
+    pos = text.find("\n")
+    while pos >= 0:
+        starts.append(pos + 1)
+        pos = text.find("\n", pos + 1)
+    return tuple(starts)
+
+
+def _offset_to_mark(text: str, offset: int) -> tuple[int, int]:
+    starts = _line_starts(text)
+    lo, hi = 0, len(starts) - 1
+    while lo < hi:  # last line start <= offset
+        mid = (lo + hi + 1) // 2
+        if starts[mid] <= offset:
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo, offset - starts[lo]
+
+
+def locate(doc: Document, path: PathKey, needle: str, occurrence: int = 0) -> Span:
+    """Where the `occurrence`-th copy of `needle` sits in the source, searching from the value at `path`.
+
+    Falls back to the value's own position when the text cannot be found verbatim (escapes, folding).
+    """
+    mark = doc.value_marks.get(tuple(path))
+    if mark is None or not needle:
+        return doc.span(path)
+    text = doc.source.text
+    starts = _line_starts(text)
+    if mark[0] >= len(starts):
+        return doc.span(path)
+    pos = starts[mark[0]] + mark[1] - 1
+    limit = pos + 1 + 4 * (len(needle) + 2000)  # a scalar is never much longer than its source text
+    for _ in range(occurrence + 1):
+        pos = text.find(needle, pos + 1, limit)
+        if pos < 0:
+            return doc.span(path)
+    return doc.source.span(*_offset_to_mark(text, pos))
+
+
+def diagnostic_at(doc: Document, span: Span, code: str, message: str, *, hint: str = "",
+                  severity: Severity = Severity.ERROR) -> Diagnostic:
+    return Diagnostic(code, message, span, severity=severity, hint=hint,
+                      source_line=doc.source.line_text(span.line))
