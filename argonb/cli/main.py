@@ -14,7 +14,7 @@ import sys
 from argonb import __version__
 
 # Sub-command modules, in the order `argonb --help` lists them.
-COMMAND_MODULES = ("run",)
+COMMAND_MODULES = ("run", "lint")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -26,7 +26,8 @@ from argonb.engine.workflow import (
     workflow_from_document,
 )
 from argonb.errors import Diagnostic, InvalidWorkflow
-from argonb.spec.source import Document, Source, parse
+from argonb.spec.fastparse import parse_fast as parse
+from argonb.spec.source import Document, Source
 
 SourceLike = str | Path | Source | dict
 
@@ -87,12 +88,35 @@ def validate(docs: list[Document], extra: list[Document]) -> None:
         raise InvalidWorkflow(problems)
 
 
+def relative_reuse_map(nodes: dict[str, dict[str, Any]], workflow_name: str) -> dict[str, dict[str, Any]]:
+    """Key earlier node statuses by their name relative to their workflow (`.a`, `[0].hello`, '' for the root),
+    so a run under a new name finds them; Retry nodes list their attempts' relative names."""
+    by_id = {n.get("id"): n for n in nodes.values()}
+    out: dict[str, dict[str, Any]] = {}
+    for node in nodes.values():
+        name = str(node.get("name", ""))
+        if workflow_name and not name.startswith(workflow_name):
+            continue
+        rel = name[len(workflow_name):]
+        entry = {**node, "relativeName": rel}
+        if node.get("type") == "Retry":
+            entry["childNames"] = [str(by_id[c]["name"])[len(workflow_name):] for c in node.get("children") or []
+                                   if c in by_id]
+        out[rel] = entry
+    return out
+
+
 def run(source: SourceLike, parameters: dict[str, Any] | None = None, *, backend: str | Backend = "local",
         templates: Iterable[SourceLike] | str | Path | None = None, registry: Registry | None = None,
         home: str | Path | None = None, parallelism: int | None = None, max_workers: int = 64,
         name: str | None = None, wait: bool = False, validate_input: bool = True,
+        reuse: dict[str, dict[str, Any]] | None = None, reuse_from: str = "",
         subscribers: Iterable[Callable[[Event], None]] = ()) -> Run:
     """Start running a workflow; returns at once (or when it ends, with `wait=True`).
+
+    `reuse` maps node names to earlier node statuses (plus `templateHash`, and `childNames` for Retry nodes):
+    Succeeded leaf nodes whose template hash matches are kept instead of re-run (Argo's retry semantics and
+    edit-and-resume; see docs/runs.md).
 
     Raises InvalidWorkflow (with located diagnostics) for input that cannot run, and
     BackendUnavailable when the backend cannot run here.
@@ -122,6 +146,8 @@ def run(source: SourceLike, parameters: dict[str, Any] | None = None, *, backend
     for fn in subscribers:
         bus.subscribe(fn)
     rt = Runtime(wf, reg, be, bus, run_dir, repo, max_workers=max_workers, parallelism=parallelism)
+    rt.reuse = relative_reuse_map(reuse or {}, reuse_from)
+    rt.reuse_from = reuse_from
     lifecycle = WorkflowLifecycle(rt)
     text = chosen.source.text if isinstance(source, (str, Path, Source)) else ""
     handle = Run(rt, lifecycle, source_text=text, parameters=parameters)

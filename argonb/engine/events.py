@@ -41,6 +41,7 @@ class NodeUpdated(Event):
     node_id: str = ""
     phase: str = ""
     node: dict[str, Any] = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)  # argonb's own details: templateHash, reused, command
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,7 @@ UNSUPPORTED = {
     "containerSet": "containerSet templates are not yet emulated by the local backend",
 }
 STOP_MESSAGE = "Stopped with strategy '{}'"
+REUSABLE_TYPES = ("Pod", "Retry", "Suspend", "HTTP")
 
 OnDone = Callable[["Exec"], None]
 
@@ -116,6 +117,11 @@ class Engine:
         except (ArgumentError, TemplateError) as exc:
             return self.error_node(name, str(exc), boundary_id=boundary_id, on_done=on_done, hooked=hooked,
                                    template_name=str(tmpl.get("name", "")))
+        digest = template_hash(processed, retry)
+        self.rt.template_hashes[name] = digest
+        reused = self.reuse_node(name, digest, boundary_id, on_done, hooked)
+        if reused is not None:
+            return reused
         if retry:
             from argonb.engine.retry import RetryExec
 
@@ -123,6 +129,40 @@ class Engine:
         else:
             ex = self.dispatch(name, processed, tctx, boundary_id, on_done, hooked=hooked, retried=False)
         return ex
+
+    def reuse_node(self, name: str, digest: str, boundary_id: str, on_done: OnDone,
+                   hooked: bool) -> Exec | None:
+        """Retry / edit-and-resume: keep an earlier Succeeded leaf (or Retry) node whose template and inputs
+        hash the same, with its outputs, instead of running it again."""
+        prev = self.rt.reuse.get(name[len(self.rt.name):])
+        if not prev or prev.get("phase") != "Succeeded" or prev.get("type") not in REUSABLE_TYPES:
+            return None
+        if prev.get("templateHash") not in (None, digest):
+            return None
+        node = self._reused_copy(prev, boundary_id, hooked)
+        if node.type is NodeType.RETRY:
+            for child_name in prev.get("childNames") or []:
+                child = self.rt.reuse.get(child_name)
+                if child:
+                    self.rt.add_child(node, self._reused_copy(child, boundary_id, False))
+
+        for param in (node.outputs or {}).get("parameters") or []:
+            self.rt.add_global_output(param)
+        for art in (node.outputs or {}).get("artifacts") or []:
+            self.rt.add_global_artifact(art)
+        return DoneExec(self, on_done, node)
+
+    def _reused_copy(self, prev: dict[str, Any], boundary_id: str, hooked: bool) -> Node:
+        node = self.rt.create_node(self.rt.name + prev["relativeName"], NodeType(prev["type"]), template_name=prev.get("templateName", ""),
+                                   boundary_id=boundary_id, phase=NodePhase(prev["phase"]),
+                                   message=prev.get("message", ""), hooked=hooked, retried=bool(
+                                       (prev.get("nodeFlag") or {}).get("retried")), inputs=prev.get("inputs"))
+        node.outputs = prev.get("outputs")
+        node.pod_name = prev.get("podName", "")
+        node.reused = True
+        node.detail["reusedFrom"] = self.rt.reuse_from
+        self.rt.publish_node(node)
+        return node
 
     def dispatch(self, name: str, tmpl: dict[str, Any], ctx: TemplateContext, boundary_id: str, on_done: OnDone,
                  *, hooked: bool, retried: bool) -> Exec:
@@ -250,6 +290,15 @@ def resolve_artifact_argument(art: dict[str, Any], variables: Mapping[str, Any],
 
 def _location(art: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in art.items() if k not in ("name", "path", "mode", "globalName", "optional")}
+
+
+def template_hash(tmpl: dict[str, Any], retry: Any) -> str:
+    """Content hash of a processed template (inputs included) and its retry strategy: what 'unchanged' means
+    for edit-and-resume."""
+    import hashlib
+
+    text = json.dumps([tmpl, retry], sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
 def json_of(obj: Any) -> str:

@@ -73,6 +73,11 @@ class Runtime:
         self._thread: threading.Thread | None = None
         self._stopping = False
         self.active_execs: set[Any] = set()
+        self._dirty: dict[str, Node] = {}
+        self._child_sets: dict[str, set[str]] = {}
+        self.template_hashes: dict[str, str] = {}  # node name -> hash of its processed template (reuse)
+        self.reuse: dict[str, dict[str, Any]] = {}  # node name -> earlier node status to keep (retry/resume)
+        self.reuse_from = ""
         self.execution_deadlines: dict[str, float] = {}  # node name -> absolute deadline (retry maxDuration)
         self.suspended: dict[str, Any] = {}  # node id -> SuspendExec waiting for resume
 
@@ -108,6 +113,7 @@ class Runtime:
                     self._safely(due)
                 if fn is not None:
                     self._safely(fn)
+                self._flush_dirty()
         finally:
             self._pool.shutdown(wait=False, cancel_futures=True)
             self.finished.set()
@@ -122,6 +128,7 @@ class Runtime:
     def finish_run(self, phase: str, message: str) -> None:
         if self._stopping:
             return
+        self._flush_dirty()
         self.phase = phase
         self.message = message
         self.finished_at = self.clock()
@@ -138,6 +145,8 @@ class Runtime:
                     display_name=display_name(name, boundary.name if boundary else None), type=type_,
                     template_name=template_name, phase=phase, message=message, boundary_id=boundary_id,
                     hooked=hooked, retried=retried, inputs=inputs, started_at=self.clock())
+        if name in self.template_hashes:
+            node.detail["templateHash"] = self.template_hashes[name]
         if phase.fulfilled:
             node.finished_at = node.started_at
         self.nodes[node.id] = node
@@ -146,7 +155,10 @@ class Runtime:
         return node
 
     def publish_node(self, node: Node) -> None:
-        self.bus.publish(NodeUpdated, node_id=node.id, phase=node.phase.value, node=node.to_status())
+        extra = {k: v for k, v in node.detail.items() if k in ("templateHash", "command", "script", "reusedFrom")}
+        if node.reused:
+            extra["reused"] = True
+        self.bus.publish(NodeUpdated, node_id=node.id, phase=node.phase.value, node=node.to_status(), extra=extra)
 
     def set_phase(self, node: Node, phase: NodePhase, message: str | None = None) -> None:
         node.phase = phase
@@ -157,8 +169,16 @@ class Runtime:
         self.publish_node(node)
 
     def add_child(self, parent: Node, child: Node) -> None:
-        if child.id not in parent.children:
+        seen = self._child_sets.setdefault(parent.id, set())
+        if child.id not in seen:  # a set keeps this O(1) for 10,000-child fan-outs
+            seen.add(child.id)
             parent.children.append(child.id)
+            self._dirty[parent.id] = parent  # published once per loop iteration, however many children
+
+    def _flush_dirty(self) -> None:
+        while self._dirty:
+            _, node = self._dirty.popitem()
+            self.publish_node(node)
 
     def log_line(self, node_id_: str, stream: str, line: str) -> None:
         """Called from worker threads: events are thread-safe, nodes are not touched."""

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 RESULTS = ("Succeeded", "Failed", "Errored", "Skipped", "Omitted", "Daemoned", "AnySucceeded", "AllFailed")
 ITEM_RESULTS = ("AnySucceeded", "AllFailed")
 
+_SIMPLE = re.compile(r"^\s*([A-Za-z0-9][-A-Za-z0-9_]*(?:\.[A-Za-z0-9_]*)?)\s*$")
 _TOKEN = re.compile(r"\s*(?:(?P<op>&&|\|\||!|\(|\))|(?P<ref>[A-Za-z0-9][-A-Za-z0-9_]*(?:\.[A-Za-z0-9_]*)?))")
 
 
@@ -106,6 +107,11 @@ class _Parser:
 def parse_depends(text: str) -> ParsedDepends:
     """References and the first syntax error of a `depends` expression."""
     out = ParsedDepends()
+    simple = _SIMPLE.match(text)
+    if simple:  # fast path for the common `depends: a`
+        name, _, result = simple.group(1).partition(".")
+        out.refs.append(DepRef(name, result if "." in simple.group(1) else None, simple.start(1)))
+        return out
     tokens = _tokenize(text, out)
     if out.error:
         return out

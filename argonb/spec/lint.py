@@ -4,7 +4,7 @@ Owns: `lint` (one source, optionally with other sources as templateRef context),
 sources linted together, all reported), `lint_documents` (already parsed documents), `load_and_validate`
 (what the engine calls: documents, or InvalidWorkflow carrying every diagnostic) and `parse_sources`.
 Never raises for bad input: unreadable files and YAML errors become diagnostics.
-Imports: stdlib, argonb.errors, argonb.spec.source, argonb.spec.validate.
+Imports: stdlib, argonb.errors, argonb.spec.{fastparse,source,validate}.
 """
 
 from __future__ import annotations
@@ -13,7 +13,8 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from argonb.errors import Diagnostic, InvalidWorkflow, Severity, Span, errors_only
-from argonb.spec.source import Document, Source, parse
+from argonb.spec.fastparse import parse_fast
+from argonb.spec.source import Document, Source
 
 SourceLike = str | Path | Source
 
@@ -45,7 +46,7 @@ def parse_sources(items: Iterable[SourceLike]) -> tuple[list[Document], list[Dia
             diags.append(_read_error(item, exc))
             continue
         try:
-            docs.extend(parse(source))
+            docs.extend(parse_fast(source))
         except InvalidWorkflow as exc:
             diags.extend(exc.diagnostics)
         except RecursionError:
@@ -83,17 +84,12 @@ def lint(source: SourceLike, *, extra_sources: Iterable[SourceLike] = (), name: 
         return [_read_error(source, exc)]
     extra_docs, _ = parse_sources([_name_extra(x, i) for i, x in enumerate(extra_sources)])
     docs, diags = parse_sources([primary])
-    mine = {id(d) for d in docs}
-    found = [d for d in validate_all(docs + extra_docs) if _belongs(d, primary, mine)]
+    found = [d for d in validate_all(docs + extra_docs) if d.span is not None and d.span.file == primary.name]
     return sorted(diags + found, key=sort_key)
 
 
 def _name_extra(item: SourceLike, index: int) -> SourceLike:
     return Source(item, f"<extra {index}>") if isinstance(item, str) else item
-
-
-def _belongs(diag: Diagnostic, primary: Source, _docs: set[int]) -> bool:
-    return diag.span is not None and diag.span.file == primary.name
 
 
 def validate_all(docs: list[Document]) -> list[Diagnostic]:
@@ -103,8 +99,8 @@ def validate_all(docs: list[Document]) -> list[Diagnostic]:
 
 
 def load_and_validate(sources: SourceLike | Iterable[SourceLike]) -> list[Document]:
-    """Parse and validate `sources` together; return the documents, or raise InvalidWorkflow with every
-    diagnostic (errors and warnings) when there is at least one error."""
+    """Parse and validate `sources` (one, or several checked together; a `str` is YAML text) and return the
+    documents, or raise InvalidWorkflow with every diagnostic (errors and warnings) if any is an error."""
     if isinstance(sources, (str, Path, Source)):
         sources = [sources]
     docs, diags = parse_sources(sources)

@@ -74,8 +74,8 @@ class Emitter:
 def scan(emit: Emitter, node: Any, path: PathKey, scope: Scope, *, skip: frozenset[str] = frozenset(),
          cap: bool = False, suppress: frozenset[PathKey] = frozenset()) -> None:
     """Check every `{{...}}` under `node` against `scope` (resolveAllVariables over the JSON of `node`)."""
-    for where, text in iter_strings(node, path, skip):
-        if "{{" not in text or where in suppress:
+    for where, text in iter_strings(node, path, skip, "{{"):
+        if where in suppress:
             continue
         for tag in find_tags(text):
             occurrence = text.count(tag.text, 0, tag.start)
@@ -329,7 +329,7 @@ class SpecChecker:
             if arg is None:
                 self.emit.at("ARG130", f"input parameter '{name}' of {label} template '{target.name}' is not "
                              "supplied by spec.arguments.parameters", path,
-                             hint=did_you_mean(name, params) or f"add it to spec.arguments.parameters or give "
+                             hint=did_you_mean(name, params) or "add it to spec.arguments.parameters or give "
                              "it a default")
             elif arg.get("value") is None and arg.get("valueFrom") is None and self.spec.kind == "Workflow":
                 self.emit.at("ARG133", f"workflow parameter '{name}' has no value: it must be given when the "
@@ -444,7 +444,7 @@ class SpecChecker:
                 continue
             spare = [p for p in params if p not in target.input_params]
             self.emit.at("ARG130", f"input parameter '{name}' of {label} is not supplied", where, key=True,
-                         hint=did_you_mean(name, spare) or f"pass it in arguments.parameters or give it a default")
+                         hint=did_you_mean(name, spare) or "pass it in arguments.parameters or give it a default")
         for name in params:
             if name not in target.input_params and target.name:
                 i = next(i for i, p in enumerate(as_list(args.get("parameters")))

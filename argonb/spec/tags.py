@@ -9,7 +9,6 @@ Imports: stdlib, argonb.errors, argonb.spec.source.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -50,18 +49,26 @@ def find_tags(s: str) -> list[Tag]:
     return out
 
 
-def iter_strings(node: Any, path: PathKey, skip: frozenset[str] = frozenset()) -> Iterator[tuple[PathKey, str]]:
-    """(path, text) for every string value below `node`; mapping keys in `skip` are not descended."""
-    stack: list[tuple[Any, PathKey]] = [(node, path)]
-    while stack:
-        value, where = stack.pop()
-        if isinstance(value, str):
-            yield where, value
-        elif isinstance(value, dict):
-            items = [(k, v) for k, v in value.items() if k not in skip]
-            stack.extend(((v, (*where, k)) for k, v in reversed(items)))
-        elif isinstance(value, list):
-            stack.extend(((v, (*where, i)) for i, v in reversed(list(enumerate(value)))))
+def iter_strings(node: Any, path: PathKey, skip: frozenset[str] = frozenset(),
+                 needle: str = "") -> list[tuple[PathKey, str]]:
+    """(path, text) for every string value below `node` that contains `needle`, in document order; mapping
+    keys in `skip` are not descended. Paths are only built for the strings returned (lint speed)."""
+    out: list[tuple[PathKey, str]] = []
+    _collect(node, path, skip, needle, out)
+    return out
+
+
+def _collect(value: Any, path: PathKey, skip: frozenset[str], needle: str, out: list[tuple[PathKey, str]]) -> None:
+    if isinstance(value, str):
+        if needle in value:
+            out.append((path, value))
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            if key not in skip and not isinstance(item, (int, float, bool, type(None))):
+                _collect(item, (*path, key), skip, needle, out)
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            _collect(item, (*path, i), skip, needle, out)
 
 
 @lru_cache(maxsize=64)

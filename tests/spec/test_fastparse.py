@@ -1,0 +1,56 @@
+"""fastparse.parse_fast returns exactly what source.parse returns (data, positions, indexes, YAML errors)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from argonb.errors import InvalidWorkflow
+from argonb.spec.fastparse import parse_fast
+from argonb.spec.source import Source, parse
+
+FIXTURES = sorted((Path(__file__).parent / "fixtures").glob("*.yaml"))
+CORPUS = Path(__file__).resolve().parents[3] / "shared" / "argo-examples"
+
+
+def _same(text: str) -> None:
+    source = Source(text, "x.yaml")
+    try:
+        expected = parse(source)
+    except InvalidWorkflow as exc:
+        with pytest.raises(InvalidWorkflow) as info:
+            parse_fast(source)
+        assert info.value.diagnostics == exc.diagnostics
+        return
+    got = parse_fast(source)
+    assert [(d.data, d.key_marks, d.value_marks, d.index) for d in got] == \
+        [(d.data, d.key_marks, d.value_marks, d.index) for d in expected]
+
+
+@pytest.mark.parametrize("path", FIXTURES, ids=lambda p: p.name)
+def test_fixtures_parse_identically(path: Path) -> None:
+    _same(path.read_text())
+
+
+@pytest.mark.skipif(not CORPUS.is_dir(), reason="../shared/argo-examples is not available")
+def test_corpus_parses_identically() -> None:
+    for path in sorted(CORPUS.rglob("*.yaml")):
+        _same(path.read_text())
+
+
+@pytest.mark.parametrize("text", [
+    "a: &x {b: 1}\nc: *x\n", "<<: {a: 1}\nb: 2\n", "a: !!str 1\n", "? [a]\n: b\n", "on: yes\nn: ~\nf: 1.5e3\n",
+    "t: 2001-12-14\n", "---\n---\na: 1\n", "", "a: [1,\n", "x: 0o17\ny: 0x1F\nz: 1_000\n", "- !foo bar\n",
+])
+def test_edge_cases(text: str) -> None:
+    _same(text)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.sampled_from([p.read_text() for p in FIXTURES]), st.integers(0, 5000), st.text(max_size=6))
+def test_mutated_text_parses_identically(seed: str, pos: int, junk: str) -> None:
+    pos = min(pos, len(seed))
+    _same(seed[:pos] + junk + seed[pos:])
