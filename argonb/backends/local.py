@@ -27,13 +27,14 @@ import time
 from pathlib import Path
 from typing import Any
 
-from argonb.backends.images import effective_argv
+from argonb.backends.images import effective_argv, split_image
 from argonb.backends.stand_ins import bin_dir
-from argonb.engine.backend import LogSink, PodRequest, PodResult
+from argonb.engine.backend import LogSink, PodRequest, PodResult, is_system_path
 
 RESULT_LIMIT = 256 * 1024  # outputs.result keeps the last 256 KiB (§5.3)
 KILL_GRACE = 2.0
 PRIVATE_PATHS = ("/tmp",)
+
 
 
 class LocalBackend:
@@ -50,19 +51,33 @@ class LocalBackend:
         if not argv:
             return PodResult(exit_code=None, error="no command: the template sets no command and argonb does not "
                              f"know the default command of image {request.image!r} (set `command`)")
+        stdin: int = subprocess.DEVNULL
+        terminal: tuple[int, int] | None = None
+        if request.tty and request.stdin:
+            terminal = os.openpty()  # a terminal on fd 0, nothing ever typed into it
+            stdin = terminal[1]
         try:
-            proc = subprocess.Popen(argv, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+            proc = subprocess.Popen(argv, cwd=cwd, env=env, stdin=stdin, stdout=subprocess.PIPE,
                                     stderr=subprocess.PIPE, start_new_session=True)
         except FileNotFoundError:
+            if terminal:
+                os.close(terminal[0])
             return PodResult(exit_code=None, error=f"executable file not found: {argv[0]!r} (image "
                              f"{request.image!r} is not used by the local backend; install the tool or use "
                              "--backend docker)")
         except OSError as exc:
+            if terminal:
+                os.close(terminal[0])
             return PodResult(exit_code=None, error=f"cannot start {argv[0]!r}: {exc}")
+        finally:
+            if terminal:
+                os.close(terminal[1])
         try:
             return _supervise(proc, request, on_log, cancel)
         finally:
             _kill_group(proc)
+            if terminal:
+                os.close(terminal[0])
 
     def _prepare(self, request: PodRequest) -> tuple[list[str], dict[str, str], str]:
         root = request.root
@@ -81,6 +96,7 @@ class LocalBackend:
             rewrite.add("/argo/staging/script")
         argv = [rewrite(a) for a in argv]
         if argv:
+            argv = _shell_for_image(request.image, argv)
             argv[0] = _resolve_program(argv[0])
         env = _base_env(root)
         env.update({k: rewrite(v) for k, v in request.env.items()})
@@ -104,6 +120,8 @@ class PathRewriter:
 
     def add(self, path: str) -> None:
         norm = path.rstrip("/") or "/"
+        if is_system_path(norm):
+            return
         if norm.startswith("/") and norm != "/" and norm not in self.paths:
             self.paths.append(norm)
             self.paths.sort(key=len, reverse=True)
@@ -114,6 +132,22 @@ class PathRewriter:
         if not self._regex or "/" not in text:
             return text
         return self._regex.sub(lambda m: self.root + m.group(0), text)
+
+
+def _shell_for_image(image: str, argv: list[str]) -> list[str]:
+    """busybox/alpine images run busybox's ash: `$RANDOM`, `echo -n`... behave as in Argo's examples (§12.4).
+    Debian's `busybox` package provides it; without it the host's sh is used."""
+    if argv[0] not in ("sh", "/bin/sh", "ash", "/bin/ash"):
+        return argv
+    name = split_image(image)[0].rsplit("/", 1)[-1]
+    if name in ("busybox", "alpine") or name.startswith("alpine"):
+        busybox = shutil.which("busybox")
+        if busybox:
+            return [busybox, "sh", *argv[1:]]
+        bash = shutil.which("bash")
+        if bash:
+            return [bash, *argv[1:]]
+    return argv
 
 
 def _resolve_program(program: str) -> str:

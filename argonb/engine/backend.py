@@ -18,6 +18,13 @@ from argonb.errors import ArgonbError
 
 LogSink = Callable[[str, str], None]  # (stream, line)
 
+# Declared paths under these come from the (emulated) image: the host's files, read as they are, never rewritten.
+SYSTEM_PREFIXES = ("/etc", "/usr", "/bin", "/sbin", "/lib", "/lib64", "/proc", "/sys", "/dev", "/opt", "/var/lib")
+
+
+def is_system_path(path: str) -> bool:
+    return any(path == p or path.startswith(p + "/") for p in SYSTEM_PREFIXES)
+
 
 @dataclass
 class PodRequest:
@@ -37,9 +44,12 @@ class PodRequest:
     deadline: float | None = None  # absolute epoch seconds
     run_id: str = ""
     stdin: bool = False
+    tty: bool = False  # `tty: true` (with `stdin: true`): fd 0 is a terminal (functional tty.yaml)
 
     def host_path(self, container_path: str) -> Path:
         """Where the engine finds a container path on the host (relative paths are under the workdir)."""
+        if container_path.startswith("/") and is_system_path(container_path.rstrip("/")):
+            return Path(container_path)  # the image's own files: the host stands in for them
         rel = container_path.lstrip("/") if container_path.startswith("/") else \
             f"{(self.working_dir or '/').strip('/')}/{container_path}".lstrip("/")
         return self.root / rel

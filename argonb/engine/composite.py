@@ -37,6 +37,17 @@ def outbound_nodes(rt: Runtime, node: Node) -> list[str]:
     return out
 
 
+def template_scope(tmpl: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """`createScope`: a steps/DAG template's own inputs are in its scope (text and artifact variables), so
+    `{{inputs.parameters.x}}` in a step resolves to the processed value and `from: {{inputs.artifacts.y}}`
+    passes an input through (§5.5)."""
+    inputs = tmpl.get("inputs") or {}
+    text = {f"inputs.parameters.{p['name']}": str(p["value"]) for p in inputs.get("parameters") or []
+            if p.get("name") and p.get("value") is not None}
+    arts = {f"inputs.artifacts.{a['name']}": a for a in inputs.get("artifacts") or [] if a.get("name")}
+    return text, arts
+
+
 def exit_hook_of(holder: dict[str, Any]) -> dict[str, Any] | None:
     """A step/task's exit hook: `hooks.exit` or the deprecated `onExit: <template>`."""
     hooks = holder.get("hooks") or {}
@@ -145,7 +156,7 @@ def run_exit_hook(engine: Engine, holder: dict[str, Any], child: Node, prefix: s
                   on_done: Callable[[Exec], None]) -> Exec | None:
     """`runOnExitNode`: run the hooked node's exit handler `<node>.onExit` after it completed (§8)."""
     hook = exit_hook_of(holder)
-    if hook is None or not child.phase.completed:
+    if hook is None or not child.phase.completed or engine.rt.stop_strategy == "Terminate":
         return None
     local = dict(scope)
     local[f"{prefix}.{step_name}.status"] = child.phase.value

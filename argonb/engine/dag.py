@@ -16,6 +16,7 @@ from argonb.engine.composite import (
     outbound_nodes,
     run_exit_hook,
     template_outputs,
+    template_scope,
 )
 from argonb.engine.depends import evaluate_depends, task_dependencies, task_results
 from argonb.engine.execute import Engine, Exec, OnDone, ReferenceError_, json_of, resolve_references
@@ -59,14 +60,13 @@ class DagExec(Exec):
         self.tmpl = tmpl
         self.ctx = ctx
         self.boundary_id = boundary_id
-        self.scope: dict[str, Any] = {}
-        self.arts: dict[str, Any] = {}
+        self.scope, self.arts = template_scope(tmpl)
         self.limiter = ChildLimiter(tmpl.get("parallelism"))
         self.active = 0
         dag = tmpl.get("dag") or {}
         self.fail_fast = dag.get("failFast") is None or bool(dag.get("failFast"))
         self.tasks = {str(t.get("name")): _Task(i, t) for i, t in enumerate(dag.get("tasks") or [])}
-        self._json = json_of(dag.get("tasks"))
+        self._json = json_of(tmpl)  # hasOutputResultRef reads the whole template
         self.targets: list[str] = []
 
     def start(self, *, hooked: bool, retried: bool) -> None:

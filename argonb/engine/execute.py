@@ -96,7 +96,7 @@ class Engine:
                 boundary_id: str, on_done: OnDone, hooked: bool = False, kind: str | None = None) -> Exec:
         if name in self.rt.by_name and self.rt.by_name[name].phase.fulfilled:
             return DoneExec(self, on_done, self.rt.by_name[name])
-        if self.rt.stop_strategy:
+        if self.rt.shutdown_blocks(name):
             return self.error_node(name, STOP_MESSAGE.format(self.rt.stop_strategy), boundary_id=boundary_id,
                                    on_done=on_done, hooked=hooked)
         try:
@@ -104,13 +104,15 @@ class Engine:
             tmpl = merge_defaults(tmpl, self.defaults)
         except ResolveError as exc:
             return self.error_node(name, str(exc), boundary_id=boundary_id, on_done=on_done, hooked=hooked)
-        retry = tmpl.get("retryStrategy") or self.workflow_retry
+        retry = tmpl.get("retryStrategy")
+        if retry is None:
+            retry = self.workflow_retry  # `retryStrategy: {}` is a real (unlimited) strategy
         local: dict[str, Any] = {"node.name": name}
         if kind == "tasks":
             local["tasks.name"] = holder.get("name", "")
         elif kind == "steps":
             local["steps.name"] = holder.get("name", "")
-        if template_type(tmpl) in POD_TYPES and not retry:
+        if template_type(tmpl) in POD_TYPES and retry is None:
             local["pod.name"] = pod_name(self.rt.name, name, str(tmpl.get("name", "")))
         try:
             processed = process_args(tmpl, args, self.rt.globals, local, self.rt.registry.config_maps)
@@ -122,7 +124,7 @@ class Engine:
         reused = self.reuse_node(name, digest, boundary_id, on_done, hooked)
         if reused is not None:
             return reused
-        if retry:
+        if retry is not None:
             from argonb.engine.retry import RetryExec
 
             ex: Exec = RetryExec(self, name, processed, tctx, boundary_id, on_done, hooked, retry, holder)
@@ -216,12 +218,17 @@ def resolve_references(holder: dict[str, Any], variables: Mapping[str, Any],
     body = {k: v for k, v in holder.items() if k not in ("hooks", "onExit")}
     args = body.get("arguments") or {}
     absent_params = []
+    kept = []
     for param in args.get("parameters") or []:
         value = param.get("value")
-        if isinstance(value, str):
-            ref = _sole_reference(value)
-            if ref is not None and variables.get(ref, None) is ABSENT:
-                absent_params.append(param.get("name"))
+        ref = _sole_reference(value) if isinstance(value, str) else None
+        if ref is not None and variables.get(ref, None) is ABSENT:
+            absent_params.append(param.get("name"))  # markAbsentOptionalArgs: the consumer's default applies
+            kept.append({k: v for k, v in param.items() if k != "value"})
+        else:
+            kept.append(param)
+    if absent_params:
+        body = {**body, "arguments": {**args, "parameters": kept}}
     try:
         new = substitute(body, variables, allow_unresolved=True)
     except TemplateError as exc:

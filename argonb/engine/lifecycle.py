@@ -126,7 +126,7 @@ class WorkflowLifecycle:
         if rt.stop_strategy:
             return
         rt.stop_strategy = strategy
-        rt.cancel_event.set()
+        rt.cancel_pods()
         for ex in list(rt.active_execs):
             ex.stop(strategy)
         for ex in list(rt.suspended.values()):

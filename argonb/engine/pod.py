@@ -8,6 +8,7 @@ artifacts. Back on the loop thread: record outputs and finish with Argo's phase 
 from __future__ import annotations
 
 import json
+import threading
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -49,7 +50,7 @@ class PodExec(Exec):
         if self.done:
             self.rt.release_pod_slot()
             return
-        if self.rt.stop_strategy:
+        if self.rt.shutdown_blocks(self.name):
             self.rt.release_pod_slot()
             self.finish(NodePhase.FAILED, STOP_MESSAGE.format(self.rt.stop_strategy))
             return
@@ -63,7 +64,8 @@ class PodExec(Exec):
         if request.script:
             self.node.detail["script"] = request.script
         self.rt.set_phase(self.node, NodePhase.RUNNING)
-        self.rt.submit(lambda: self._work(request), self._done)
+        cancel = self.rt.pod_cancels[self.node.id] = threading.Event()
+        self.rt.submit(lambda: self._work(request, cancel), self._done)
 
     def _request(self) -> PodRequest:
         container = self.tmpl.get("script") or self.tmpl.get("container") or {}
@@ -84,6 +86,7 @@ class PodExec(Exec):
             pod_dir=pod_dir, root=pod_dir / "root", mapped_paths=_declared_paths(self.rt.spec, self.tmpl),
             script=str(container["source"]) if self.tmpl.get("script") and container.get("source") else None,
             working_dir=container.get("workingDir"), deadline=self._deadline(), run_id=self.rt.name,
+            stdin=bool(container.get("stdin")), tty=bool(container.get("tty")),
         )
 
     def _deadline(self) -> float | None:
@@ -100,13 +103,13 @@ class PodExec(Exec):
         return min(deadlines) if deadlines else None
 
     # ---- worker thread ------------------------------------------------------------------------------
-    def _work(self, request: PodRequest) -> PodOutcome:
+    def _work(self, request: PodRequest, cancel: threading.Event) -> PodOutcome:
         try:
             self._stage_inputs(request)
         except (ArtifactError, OSError) as exc:
             return PodOutcome(NodePhase.ERROR, str(exc))
         result = self.rt.backend.run(request, lambda s, line: self.rt.log_line(request.node_id, s, line),
-                                     self.rt.cancel_event)
+                                     cancel)
         return self._outcome(request, result)
 
     def _stage_inputs(self, request: PodRequest) -> None:
@@ -115,7 +118,11 @@ class PodExec(Exec):
                 continue  # optional and not supplied
             if not art.get("path"):
                 raise ArtifactError(f"input artifact {art.get('name')!r} has no path")
-            stage_input(self.rt.repo, art, request.host_path(str(art["path"])))
+            try:
+                stage_input(self.rt.repo, art, request.host_path(str(art["path"])))
+            except (ArtifactError, OSError):
+                if not art.get("optional"):
+                    raise  # an optional artifact that cannot be loaded is simply absent
 
     def _outcome(self, request: PodRequest, result: PodResult) -> PodOutcome:
         outputs: dict[str, Any] = {}
@@ -196,6 +203,7 @@ class PodExec(Exec):
     # ---- back on the loop thread --------------------------------------------------------------------------
     def _done(self, outcome: PodOutcome | BaseException) -> None:
         self.rt.release_pod_slot()
+        self.rt.pod_cancels.pop(self.node.id, None)
         if isinstance(outcome, BaseException):
             outcome = PodOutcome(NodePhase.ERROR, f"argonb failed to run the pod: {outcome}")
         if outcome.outputs:

@@ -58,7 +58,7 @@ class Runtime:
         self.message = ""
         self.started_at = clock()
         self.finished_at: float | None = None
-        self.cancel_event = threading.Event()
+        self.pod_cancels: dict[str, threading.Event] = {}  # running pods' cancel switches, by node id
         self.stop_strategy: str | None = None
         self.deadline_hit = False
         self.finished = threading.Event()
@@ -132,7 +132,7 @@ class Runtime:
         self.phase = phase
         self.message = message
         self.finished_at = self.clock()
-        self.cancel_event.set()
+        self.cancel_pods()
         self._stopping = True
         self.bus.publish(RunFinished, phase=phase, message=message)
 
@@ -183,6 +183,17 @@ class Runtime:
     def log_line(self, node_id_: str, stream: str, line: str) -> None:
         """Called from worker threads: events are thread-safe, nodes are not touched."""
         self.bus.publish(NodeLog, node_id=node_id_, stream=stream, line=line)
+
+    def cancel_pods(self) -> None:
+        """Kill every pod running now (pods started later, e.g. exit handlers under Stop, are unaffected)."""
+        for event in list(self.pod_cancels.values()):
+            event.set()
+
+    def shutdown_blocks(self, node_name: str) -> bool:
+        """Under `Stop` only exit handlers (and what they run) may still start; under `Terminate` nothing."""
+        if not self.stop_strategy:
+            return False
+        return not (self.stop_strategy == "Stop" and ".onExit" in node_name)
 
     def deadline_exceeded(self) -> bool:
         limit = self.spec.get("activeDeadlineSeconds")

@@ -18,6 +18,7 @@ from argonb.engine.composite import (
     outbound_nodes,
     run_exit_hook,
     template_outputs,
+    template_scope,
 )
 from argonb.engine.execute import Engine, Exec, OnDone, ReferenceError_, json_of, resolve_references
 from argonb.engine.loops import LoopError, is_loop, item_variables, loop_items
@@ -58,12 +59,11 @@ class StepsExec(Exec):
         self.tmpl = tmpl
         self.ctx = ctx
         self.boundary_id = boundary_id
-        self.scope: dict[str, Any] = {}
-        self.arts: dict[str, Any] = {}
+        self.scope, self.arts = template_scope(tmpl)
         self.groups: list[_Group] = []
         self.limiter = ChildLimiter(tmpl.get("parallelism"))
         self.fail_fast = bool(tmpl.get("failFast"))
-        self._tmpl_json = json_of(tmpl.get("steps"))
+        self._tmpl_json = json_of(tmpl)  # hasOutputResultRef reads the whole template
 
     def start(self, *, hooked: bool, retried: bool) -> None:
         self.node = self.rt.create_node(self.name, NodeType.STEPS, template_name=str(self.tmpl.get("name", "")),

@@ -1,0 +1,147 @@
+"""Retries, exit handlers, stop/terminate and timeouts (ARGO-SEMANTICS §1.3, §7, §8, §9)."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import argonb
+from tests.engine.helpers import by_display, by_name, run_yaml
+
+RETRY = """
+apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: {name: retry}
+spec:
+  entrypoint: main
+  templates:
+  - name: main
+    retryStrategy: {limit: "2"}
+    container:
+      image: alpine
+      command: [sh, -c, "echo attempt {{retries}}; test {{retries}} -ge 2 || exit 5"]
+"""
+
+
+def test_retry_attempt_nodes_named_with_index_and_retries_variable_s7():
+    run = run_yaml(RETRY)
+    nodes = by_name(run)
+    assert run.phase == "Succeeded"
+    assert nodes["retry"]["type"] == "Retry"
+    assert [nodes[f"retry({i})"]["phase"] for i in range(3)] == ["Failed", "Failed", "Succeeded"]
+    assert run.logs("retry(2)").strip() == "attempt 2"
+
+
+def test_retry_limit_exhausted_message_s7():
+    run = run_yaml(RETRY.replace('limit: "2"', "limit: 1"))
+    assert run.phase == "Failed"
+    assert by_name(run)["retry"]["message"] == "No more retries left"
+    assert len([n for n in run.nodes.values() if n["type"] == "Pod"]) == 2
+
+
+def test_retry_policy_on_error_does_not_retry_failures_s7():
+    run = run_yaml(RETRY.replace('limit: "2"', "limit: 3, retryPolicy: OnError"))
+    assert run.phase == "Failed"
+    assert len([n for n in run.nodes.values() if n["type"] == "Pod"]) == 1
+
+
+EXIT = """
+apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: {name: exit}
+spec:
+  entrypoint: main
+  onExit: report
+  templates:
+  - name: main
+    container: {image: alpine, command: [sh, -c, "exit 1"]}
+  - name: report
+    container: {image: alpine, command: [sh, -c, "echo status={{workflow.status}} failures={{workflow.failures}}"]}
+"""
+
+
+def test_exit_handler_sees_final_status_and_failures_s8():
+    run = run_yaml(EXIT)
+    assert run.phase == "Failed"
+    node = by_name(run)["exit.onExit"]
+    assert node["phase"] == "Succeeded"
+    log = run.logs("exit.onExit")
+    assert "status=Failed" in log
+    assert '"displayName":"exit"' in log  # the shell's quote removal turns Go's quoted JSON back into JSON
+
+
+def test_failing_exit_handler_fails_a_succeeded_workflow_s1_3():
+    text = EXIT.replace('command: [sh, -c, "exit 1"]', 'command: [sh, -c, "true"]').replace(
+        '"echo status={{workflow.status}} failures={{workflow.failures}}"', '"exit 2"')
+    run = run_yaml(text)
+    assert run.phase == "Failed"
+    assert run.message == "main: Error (exit code 2)"
+
+
+STOPPABLE = """
+apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: {name: stoppable}
+spec:
+  entrypoint: main
+  onExit: bye
+  templates:
+  - name: main
+    steps:
+    - - {name: A, template: sleep}
+    - - {name: B, template: bye}
+  - name: sleep
+    container: {image: alpine, command: [sleep, "60"]}
+  - name: bye
+    container: {image: alpine, command: [echo, bye]}
+"""
+
+
+def _run_until_pod_running(text: str):
+    running = threading.Event()
+
+    def watch(event):
+        if event.kind == "NodeUpdated" and event.node.get("type") == "Pod" and event.phase == "Running":
+            running.set()
+
+    handle = argonb.run(text, subscribers=[watch])
+    assert running.wait(20)
+    return handle
+
+
+def test_stop_kills_running_pod_and_still_runs_exit_handler_s1_3():
+    handle = _run_until_pod_running(STOPPABLE)
+    started = time.time()
+    handle.stop()
+    handle.wait(30)
+    assert handle.done and time.time() - started < 20
+    nodes = by_display(handle)
+    assert handle.phase == "Failed"
+    assert nodes["A"]["phase"] == "Failed"
+    assert nodes["A"]["message"] == "Stopped with strategy 'Stop'"
+    assert "B" not in nodes
+    assert by_name(handle)["stoppable.onExit"]["phase"] == "Succeeded"
+
+
+def test_terminate_skips_exit_handlers():
+    handle = _run_until_pod_running(STOPPABLE)
+    handle.terminate()
+    handle.wait(30)
+    assert handle.phase == "Failed"
+    assert "stoppable.onExit" not in by_name(handle)
+
+
+def test_template_timeout_fails_the_pod_s9():
+    run = run_yaml("""
+    apiVersion: argoproj.io/v1alpha1
+    kind: Workflow
+    metadata: {name: timeout}
+    spec:
+      entrypoint: main
+      templates:
+      - name: main
+        timeout: 1s
+        container: {image: alpine, command: [sleep, "30"]}
+    """)
+    assert run.phase == "Failed"
+    assert by_name(run)["timeout"]["message"] == "Pod was active on the node longer than the specified deadline"
