@@ -28,6 +28,8 @@ def add_parser(sub: Any) -> None:
                    help="file or directory of WorkflowTemplates/ClusterWorkflowTemplates/ConfigMaps")
     p.add_argument("--name", default=None, help="workflow name (default: metadata.name or generateName+random)")
     p.add_argument("--home", default=None, help="argonb's state directory (default $ARGONB_HOME or ./.argonb)")
+    p.add_argument("--reuse", default=None, metavar="RUN",
+                   help="edit-and-resume: keep every unchanged succeeded node of RUN (name, prefix or @latest)")
     p.set_defaults(func=run_command)
 
 
@@ -44,9 +46,9 @@ def parse_parameters(items: list[str]) -> dict[str, str]:
 def run_command(args: argparse.Namespace) -> int:
     import os
 
-    from argonb.engine.api import run
     from argonb.engine.backend import BackendUnavailable
     from argonb.errors import InvalidWorkflow
+    from argonb.store import StoreError, resume_edited, run_recorded
 
     try:
         params = parse_parameters(args.parameter)
@@ -56,8 +58,15 @@ def run_command(args: argparse.Namespace) -> int:
     reporter = TextReporter(json_mode=args.output == "json")
     backend = args.backend or os.environ.get("ARGONB_BACKEND") or "local"
     try:
-        handle = run(args.file, params, backend=backend, templates=args.templates or None, home=args.home,
-                     parallelism=args.parallelism, name=args.name, subscribers=[reporter.on_event])
+        options = dict(backend=backend, templates=args.templates or None, home=args.home,
+                       parallelism=args.parallelism, name=args.name, subscribers=[reporter.on_event])
+        if args.reuse:
+            handle = resume_edited(args.file, args.reuse, params, **options)
+        else:
+            handle = run_recorded(args.file, params, **options)
+    except StoreError as exc:
+        print(f"argonb: error: {exc}", file=sys.stderr)
+        return 2
     except InvalidWorkflow as exc:
         for diag in exc.diagnostics:
             print(diag.format_with_source(), file=sys.stderr)

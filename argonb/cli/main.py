@@ -14,7 +14,8 @@ import sys
 from argonb import __version__
 
 # Sub-command modules, in the order `argonb --help` lists them.
-COMMAND_MODULES = ("run", "lint")
+COMMAND_MODULES = ("run", "lint", "render", "list", "get", "logs", "retry", "resubmit", "stop", "resume", "delete",
+                   "gc")
 
 
 def build_parser() -> argparse.ArgumentParser:

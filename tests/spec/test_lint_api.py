@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from lint_helpers import lint_yaml, only, where
+from tests.spec.lint_helpers import lint_yaml, only, where
 
 from argonb.errors import InvalidWorkflow, Severity
 from argonb.spec.lint import lint, lint_documents, lint_sources, load_and_validate

@@ -5,7 +5,7 @@ Rule sources: ARGO-SEMANTICS.md sections and the validate.go functions named in 
 
 from __future__ import annotations
 
-from lint_helpers import lint_yaml, only, where
+from tests.spec.lint_helpers import lint_yaml, only, where
 
 from argonb.errors import Severity
 

@@ -1,0 +1,157 @@
+"""HTML pieces that describe a run without a kernel: phase badges, node table, counts, static snapshot.
+
+Owns: `phase_counts`, `node_duration`, `node_table_html`, `log_tail_html` and `snapshot_html` (graph + table +
+the failed nodes' log tails in one self-contained block with inline styles, for nbconvert/GitHub/nbviewer
+and for the `Run` HTML repr). Everything takes Argo-shaped node dicts, so it works on `Run.nodes` and on a
+Workflow's `status.nodes` alike. Imports: stdlib, argonb.render.graph.
+"""
+
+from __future__ import annotations
+
+import html
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from argonb.render.graph import style_for
+
+GROUP_TYPES = ("StepGroup", "TaskGroup")
+CONTAINER_TYPES = ("Steps", "DAG", "Retry", *GROUP_TYPES)
+PHASE_ORDER = ("Running", "Pending", "Succeeded", "Failed", "Error", "Skipped", "Omitted")
+FAILED = ("Failed", "Error")
+
+
+def parse_time(text: str | None) -> float | None:
+    if not text:
+        return None
+    try:
+        return datetime.fromisoformat(str(text).replace("Z", "+00:00")).timestamp()
+    except ValueError:
+        return None
+
+
+def node_duration(node: dict[str, Any], now: float | None = None) -> float | None:
+    """Seconds from start to finish (to `now` while running); None when it never started."""
+    start = parse_time(node.get("startedAt"))
+    if start is None:
+        return None
+    end = parse_time(node.get("finishedAt"))
+    if end is None:
+        end = time.time() if now is None else now
+    return max(0.0, end - start)
+
+
+def format_seconds(seconds: float | None) -> str:
+    if seconds is None:
+        return ""
+    seconds = int(round(seconds))
+    if seconds < 60:
+        return f"{seconds}s"
+    minutes, sec = divmod(seconds, 60)
+    if minutes < 60:
+        return f"{minutes}m{sec:02d}s"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}h{minutes:02d}m"
+
+
+def work_nodes(nodes: Mapping[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    """Nodes that do work (pods, suspends, skipped steps): what progress counts."""
+    return [n for n in nodes.values() if n.get("type") not in CONTAINER_TYPES]
+
+
+def phase_counts(nodes: Mapping[str, dict[str, Any]]) -> dict[str, int]:
+    """Work nodes per phase, in display order, zero counts left out."""
+    counts = {p: 0 for p in PHASE_ORDER}
+    for n in work_nodes(nodes):
+        phase = str(n.get("phase") or "Pending")
+        counts[phase] = counts.get(phase, 0) + 1
+    return {p: c for p, c in counts.items() if c}
+
+
+def badge(phase: str | None) -> str:
+    st = style_for(phase)
+    border = "dashed" if st.dashed else "solid"
+    return (f'<span class="argonb-phase argonb_{(phase or "none").lower()}" style="display:inline-block;'
+            f'padding:0 6px;border-radius:8px;background:{st.fill};border:1px {border} {st.stroke};'
+            f'color:{st.font};font-size:11px">{html.escape(phase or "—")}</span>')
+
+
+def counts_html(counts: Mapping[str, int]) -> str:
+    return " ".join(f"{badge(p)} {c}" for p, c in counts.items()) or "no nodes yet"
+
+
+def table_rows(nodes: Mapping[str, dict[str, Any]], now: float | None = None) -> list[dict[str, Any]]:
+    """Rows for the node table: every node but step/task groups, in creation order."""
+    rows = []
+    for n in nodes.values():
+        if n.get("type") in GROUP_TYPES:
+            continue
+        rows.append({"id": n.get("id"), "name": n.get("displayName") or n.get("name"), "type": n.get("type"),
+                     "phase": n.get("phase"), "duration": format_seconds(node_duration(n, now)),
+                     "message": n.get("message") or ""})
+    return rows
+
+
+def node_table_html(nodes: Mapping[str, dict[str, Any]], *, selected: str | None = None,
+                    now: float | None = None, max_rows: int = 300) -> str:
+    rows = table_rows(nodes, now)
+    cell = "padding:2px 8px;border-bottom:1px solid #eaeef2;text-align:left;vertical-align:top"
+    head = "".join(f'<th style="{cell}">{h}</th>' for h in ("node", "type", "phase", "duration", "message"))
+    out = [f'<table class="argonb-nodes" style="border-collapse:collapse;font-size:12px">'
+           f'<thead><tr>{head}</tr></thead><tbody>']
+    for r in rows[:max_rows]:
+        mark = ' style="background:#fff8c5"' if selected and r["id"] == selected else ""
+        out.append(f'<tr{mark} data-node="{html.escape(str(r["id"]))}">'
+                   f'<td style="{cell}">{html.escape(str(r["name"]))}</td>'
+                   f'<td style="{cell};color:#57606a">{html.escape(str(r["type"]))}</td>'
+                   f'<td style="{cell}">{badge(r["phase"])}</td>'
+                   f'<td style="{cell}">{r["duration"]}</td>'
+                   f'<td style="{cell};white-space:pre-wrap">{html.escape(str(r["message"]))}</td></tr>')
+    if len(rows) > max_rows:
+        out.append(f'<tr><td colspan="5" style="{cell}">… {len(rows) - max_rows} more</td></tr>')
+    out.append("</tbody></table>")
+    return "".join(out)
+
+
+def log_tail_html(lines: Sequence[str], *, title: str = "", limit: int = 500) -> str:
+    tail = list(lines)[-limit:]
+    cut = f'<div style="color:#6e7781;font-size:11px">… showing the last {limit} lines</div>' \
+        if len(lines) > limit else ""
+    head = f'<div style="font-weight:bold;font-size:12px">{html.escape(title)}</div>' if title else ""
+    body = html.escape("\n".join(tail)) if tail else "(no output)"
+    return (f'{head}{cut}<pre class="argonb-log" style="margin:2px 0;max-height:300px;overflow:auto;'
+            f'background:#f6f8fa;padding:4px 6px;font-size:11px;white-space:pre-wrap">{body}</pre>')
+
+
+def failed_nodes(nodes: Mapping[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    return [n for n in work_nodes(nodes) if n.get("phase") in FAILED]
+
+
+def header_html(name: str, phase: str | None, message: str = "", *, elapsed: float | None = None,
+                note: str = "") -> str:
+    parts = [f'<b>{html.escape(name)}</b>', badge(phase)]
+    if elapsed is not None:
+        parts.append(f'<span style="color:#57606a">{format_seconds(elapsed)}</span>')
+    if message:
+        parts.append(f'<span style="color:#57606a">{html.escape(message)}</span>')
+    line = " ".join(parts)
+    extra = f'<div style="color:#9a6700;font-size:12px">{html.escape(note)}</div>' if note else ""
+    return f'<div class="argonb-header" style="font-size:13px">{line}</div>{extra}'
+
+
+def snapshot_html(*, name: str, phase: str | None, message: str, nodes: Mapping[str, dict[str, Any]],
+                  graph: str, logs: Mapping[str, Iterable[str]] | None = None, elapsed: float | None = None,
+                  note: str = "", log_lines: int = 40) -> str:
+    """The static picture of a run: header, counts, graph markup, node table and failed nodes' log tails."""
+    parts = ['<div class="argonb-snapshot" style="font-family:Helvetica,Arial,sans-serif">',
+             header_html(name, phase, message, elapsed=elapsed, note=note),
+             f'<div style="margin:4px 0;font-size:12px">{counts_html(phase_counts(nodes))}</div>',
+             f'<div style="overflow:auto;max-width:100%">{graph}</div>',
+             node_table_html(nodes)]
+    for n in failed_nodes(nodes)[:3]:
+        lines = list((logs or {}).get(str(n.get("id")), []))
+        parts.append(log_tail_html(lines, title=f"log of {n.get('displayName')} (last {log_lines} lines)",
+                                   limit=log_lines))
+    parts.append("</div>")
+    return "".join(parts)

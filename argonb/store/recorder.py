@@ -1,0 +1,301 @@
+"""`RunRecorder`: the engine-event subscriber that writes runs into the store, and its per-process writer.
+
+Owns: turning `RunStarted` / `NodeUpdated` / `RunFinished` into rows, batching them (one writer thread per
+process and db file, one short transaction per batch: every 50 ms or 200 items, at once on `RunFinished`), and
+applying control requests (stop / terminate / resume) that other processes leave in the `requests` table for
+runs this process owns. `NodeLog` events are ignored: full logs are already files in the run directory.
+Imports: argonb.engine.events, argonb.store.db.
+"""
+
+from __future__ import annotations
+
+import atexit
+import json
+import logging
+import os
+import queue
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from argonb.engine.events import Event, NodeLog, NodeUpdated, RunFinished, RunStarted
+from argonb.store.db import HOST, connect, owner_token, transaction
+
+log = logging.getLogger("argonb.store")
+
+BATCH_SECONDS = 0.05
+BATCH_ITEMS = 200
+REQUEST_POLL_SECONDS = 0.2
+FINISH_FLUSH_TIMEOUT = 10.0
+
+
+@dataclass
+class _Item:
+    kind: str  # event | finished | register | barrier
+    event: Event | None = None
+    data: dict[str, Any] = field(default_factory=dict)
+    done: threading.Event | None = None
+
+
+def compact(obj: Any) -> str:
+    return json.dumps(obj, separators=(",", ":"), default=str)
+
+
+def pod_log_path(run: str, pod: str) -> str:
+    """A pod's combined log, relative to the store home."""
+    return f"runs/{run}/pods/{pod}/main.log"
+
+
+class _Writer:
+    """The single writer thread of one process for one db file."""
+
+    _instances: dict[Path, _Writer] = {}
+    _lock = threading.Lock()
+
+    @classmethod
+    def for_db(cls, path: Path) -> _Writer:
+        with cls._lock:
+            writer = cls._instances.get(path)
+            if writer is None or not writer.thread.is_alive():
+                writer = cls._instances[path] = cls(path)
+            return writer
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.queue: queue.SimpleQueue[_Item] = queue.SimpleQueue()
+        self.owned: dict[str, RunRecorder] = {}
+        self.pid = os.getpid()
+        self.token = owner_token()
+        self.thread = threading.Thread(target=self._loop, name=f"argonb-store-{path.parent.name}", daemon=True)
+        self.thread.start()
+
+    def put(self, item: _Item) -> None:
+        self.queue.put(item)
+
+    def flush(self, timeout: float = FINISH_FLUSH_TIMEOUT) -> bool:
+        """Wait until everything queued so far is committed."""
+        done = threading.Event()
+        self.put(_Item("barrier", done=done))
+        return done.wait(timeout)
+
+    # ---- the loop -----------------------------------------------------------------------------------
+    def _loop(self) -> None:
+        conn = connect(self.path)
+        last_poll = 0.0
+        while True:
+            batch = self._next_batch(REQUEST_POLL_SECONDS if self.owned else 1.0)
+            if batch:
+                self._commit(conn, batch)
+            now = time.monotonic()
+            if self.owned and now - last_poll >= REQUEST_POLL_SECONDS:
+                last_poll = now
+                self._poll_requests(conn)
+
+    def _next_batch(self, idle_timeout: float) -> list[_Item]:
+        try:
+            first = self.queue.get(timeout=idle_timeout)
+        except queue.Empty:
+            return []
+        batch = [first]
+        deadline = time.monotonic() + BATCH_SECONDS
+        while first.kind not in ("finished", "barrier") and len(batch) < BATCH_ITEMS:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                break
+            try:
+                item = self.queue.get(timeout=remaining)
+            except queue.Empty:
+                break
+            batch.append(item)
+            if item.kind in ("finished", "barrier"):
+                break  # the run's end (or a waiter) must not wait for the batch window
+        return batch
+
+    def _commit(self, conn: Any, batch: list[_Item]) -> None:
+        try:
+            with transaction(conn):
+                self._write(conn, batch)
+        except Exception:  # a broken store must never break the run; the rows are lost, the run goes on
+            log.exception("argonb store: could not record %d events", len(batch))
+        for item in batch:
+            if item.done is not None:
+                item.done.set()
+            if item.kind == "finished" and item.event is not None:
+                self.owned.pop(item.event.run_id, None)
+
+    def _write(self, conn: Any, batch: list[_Item]) -> None:
+        nodes: dict[tuple[str, str], NodeUpdated] = {}
+        first_seq: dict[tuple[str, str], int] = {}
+
+        def flush_nodes() -> None:
+            for key, ev in nodes.items():
+                self._write_node(conn, ev, first_seq[key])
+            nodes.clear()
+
+        for item in batch:
+            ev = item.event
+            if item.kind == "event" and isinstance(ev, NodeUpdated):
+                key = (ev.run_id, ev.node_id)
+                first_seq.setdefault(key, ev.seq)
+                nodes[key] = ev  # only the latest snapshot of a node in a batch is written
+                continue
+            flush_nodes()  # keep run-level rows ordered after the node rows that preceded them
+            if item.kind == "event" and isinstance(ev, RunStarted):
+                self._write_started(conn, ev)
+            elif item.kind == "finished" and isinstance(ev, RunFinished):
+                self._write_finished(conn, ev, item.data.get("workflow"))
+            elif item.kind == "register":
+                self._write_register(conn, item.data)
+        flush_nodes()
+
+    def _write_started(self, conn: Any, ev: RunStarted) -> None:
+        conn.execute(
+            "INSERT INTO runs (name, phase, created, started, updated, pid, pid_token, host)"
+            " VALUES (?, 'Running', ?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT(name) DO UPDATE SET phase='Running', message='', started=excluded.started,"
+            " finished=NULL, updated=excluded.updated, pid=excluded.pid, pid_token=excluded.pid_token,"
+            " host=excluded.host",
+            (ev.run_id, ev.time, ev.time, time.time(), self.pid, self.token, HOST))
+        # a stop request left for an earlier attempt of this name must not stop this one
+        conn.execute("UPDATE requests SET handled=? WHERE run=? AND handled IS NULL AND created<?",
+                     (time.time(), ev.run_id, ev.time))
+
+    def _write_finished(self, conn: Any, ev: RunFinished, workflow: dict[str, Any] | None) -> None:
+        conn.execute("UPDATE runs SET phase=?, message=?, finished=?, updated=? WHERE name=?",
+                     (ev.phase, ev.message, ev.time, time.time(), ev.run_id))
+        if workflow:
+            conn.execute("UPDATE runs SET workflow=? WHERE name=?", (compact(workflow), ev.run_id))
+
+    def _write_register(self, conn: Any, data: dict[str, Any]) -> None:
+        now = time.time()
+        conn.execute("INSERT OR IGNORE INTO runs (name, created, updated, pid, pid_token, host)"
+                     " VALUES (?, ?, ?, ?, ?, ?)", (data["name"], now, now, self.pid, self.token, HOST))
+        conn.execute(
+            "UPDATE runs SET uid=CASE WHEN attempt>1 AND uid!='' THEN uid ELSE ? END, source=?, source_path=?,"
+            " parameters=?, templates=?, backend=?, resumed_from=?, resubmitted_from=?,"
+            " workflow=CASE WHEN finished IS NULL OR workflow='{}' THEN ? ELSE workflow END, updated=?"
+            " WHERE name=?",
+            (data["uid"], data["source"], data["source_path"], compact(data["parameters"]),
+             compact(data["templates"]), data["backend"], data["resumed_from"], data["resubmitted_from"],
+             compact(data["workflow"]), now, data["name"]))
+
+    def _write_node(self, conn: Any, ev: NodeUpdated, seq: int) -> None:
+        node = ev.node
+        conn.execute(
+            "INSERT INTO nodes (run, node_id, name, phase, status, extra, log_path, seq, updated)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT(run, node_id) DO UPDATE SET name=excluded.name, phase=excluded.phase,"
+            " status=excluded.status, extra=excluded.extra, log_path=excluded.log_path, updated=excluded.updated",
+            (ev.run_id, ev.node_id, str(node.get("name", "")), ev.phase, compact(node), compact(ev.extra),
+             self._log_path(conn, ev), seq, ev.time))
+
+    def _log_path(self, conn: Any, ev: NodeUpdated) -> str:
+        pod = ev.node.get("podName")
+        if not pod:
+            return ""
+        source = ev.extra.get("reusedFrom") if ev.extra.get("reused") else ""
+        if source and source != ev.run_id:
+            # a node kept from another run: its pod directory (and log) live under that run, or wherever
+            # that run's own copy came from
+            rel = str(ev.node.get("name", ""))[len(ev.run_id):]
+            row = conn.execute("SELECT log_path FROM nodes WHERE run=? AND name=?",
+                               (source, source + rel)).fetchone()
+            if row and row[0]:
+                return str(row[0])
+            return pod_log_path(str(source), str(pod))
+        return pod_log_path(ev.run_id, str(pod))
+
+    # ---- control requests ---------------------------------------------------------------------------
+    def _poll_requests(self, conn: Any) -> None:
+        names = list(self.owned)
+        if not names:
+            return
+        marks = ",".join("?" * len(names))
+        try:
+            rows = conn.execute(f"SELECT id, run, action, arg FROM requests WHERE handled IS NULL AND run IN ({marks})"
+                                " ORDER BY id", names).fetchall()
+            for row in rows:
+                recorder = self.owned.get(row["run"])
+                if recorder is None or not recorder.apply(row["action"], json.loads(row["arg"] or "{}")):
+                    continue
+                with transaction(conn):
+                    conn.execute("UPDATE requests SET handled=? WHERE id=?", (time.time(), row["id"]))
+        except Exception:
+            log.exception("argonb store: could not read control requests")
+
+
+class RunRecorder:
+    """Subscribe `on_event` to a run (`run(..., subscribers=[rec.on_event])`), then `attach(handle)`.
+
+    `on_event` only queues (the engine calls it on its own threads), except on `RunFinished`, where it waits
+    for the final flush so that a reader who saw the run end also sees it in the store.
+    """
+
+    def __init__(self, db: Path, *, source: str = "", source_path: str = "", parameters: dict[str, Any] | None = None,
+                 templates: list[str] | None = None, backend: str = "", resumed_from: str = "",
+                 resubmitted_from: str = ""):
+        self.writer = _Writer.for_db(db)
+        self.handle: Any = None
+        self.finished = False
+        self.meta = {"source": source, "source_path": source_path, "parameters": dict(parameters or {}),
+                     "templates": list(templates or []), "backend": backend, "resumed_from": resumed_from,
+                     "resubmitted_from": resubmitted_from}
+
+    def on_event(self, event: Event) -> None:
+        if isinstance(event, NodeLog):
+            return
+        if isinstance(event, RunFinished):
+            self.finished = True
+            workflow = _workflow_snapshot(self.handle) if self.handle is not None else None
+            done = threading.Event()
+            self.writer.put(_Item("finished", event, {"workflow": workflow}, done))
+            done.wait(FINISH_FLUSH_TIMEOUT)
+            return
+        self.writer.put(_Item("event", event))
+
+    def attach(self, handle: Any) -> None:
+        """Record the run's metadata (source, parameters, Workflow object) and take control requests for it."""
+        self.handle = handle
+        data = {**self.meta, "name": handle.name, "uid": handle.uid, "workflow": _workflow_snapshot(handle)}
+        if not data["source"]:
+            data["source"] = getattr(handle, "source_text", "") or ""
+        self.writer.put(_Item("register", data=data))
+        # own first, then check: a RunFinished racing with attach either sees the entry (and the writer drops
+        # it after the final flush) or has set `finished` before the check below
+        self.writer.owned[handle.name] = self
+        if self.finished or handle.done:
+            self.writer.owned.pop(handle.name, None)
+
+    def wait_flushed(self, timeout: float = FINISH_FLUSH_TIMEOUT) -> bool:
+        return self.writer.flush(timeout)
+
+    def apply(self, action: str, arg: dict[str, Any]) -> bool:
+        """Carry out a control request on the writer thread; False leaves it for a later poll."""
+        handle = self.handle
+        if handle is None:
+            return False
+        if action == "stop":
+            handle.stop()
+        elif action == "terminate":
+            handle.terminate()
+        elif action == "resume":
+            handle.resume(arg.get("node"), arg.get("outputs"))
+        return True
+
+
+def _workflow_snapshot(handle: Any) -> dict[str, Any]:
+    """The Workflow object without its node map (nodes have their own table)."""
+    wf = handle.to_workflow()
+    status = dict(wf.get("status") or {})
+    status.pop("nodes", None)
+    return {**wf, "status": status}
+
+
+@atexit.register
+def _flush_all() -> None:
+    """Commit what is queued before the interpreter exits (daemon threads die without notice)."""
+    for writer in list(_Writer._instances.values()):
+        if writer.pid == os.getpid() and writer.thread.is_alive():
+            writer.flush(2.0)
