@@ -34,7 +34,8 @@ SourceLike = str | Path | Source | dict
 
 def home_dir(home: str | Path | None = None) -> Path:
     """`ARGONB_HOME`, else `.argonb` in the working directory."""
-    return Path(home or os.environ.get("ARGONB_HOME") or Path.cwd() / ".argonb")
+    # absolute: pod commands run in other directories and must still find their staged files
+    return Path(home or os.environ.get("ARGONB_HOME") or Path.cwd() / ".argonb").absolute()
 
 
 def load_documents(source: SourceLike) -> list[Document]:

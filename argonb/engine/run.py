@@ -31,6 +31,7 @@ class Run:
         self.source_text = source_text
         self.parameters = dict(parameters or {})
         self._nodes: dict[str, dict[str, Any]] = {}
+        self._reused_from: dict[str, str] = {}  # node id -> run it was kept from
         self._lock = threading.Lock()
         self._finished = threading.Event()
         rt.bus.subscribe(self._on_event)
@@ -40,6 +41,8 @@ class Run:
         if isinstance(event, NodeUpdated):
             with self._lock:
                 self._nodes[event.node_id] = event.node
+                if event.extra.get("reusedFrom"):
+                    self._reused_from[event.node_id] = event.extra["reusedFrom"]
         elif isinstance(event, RunFinished):
             self._finished.set()
 
@@ -100,7 +103,11 @@ class Run:
 
     def _pod_log(self, node: dict[str, Any]) -> str:
         pod = node.get("podName")
-        path = self.run_dir / "pods" / str(pod) / "main.log" if pod else None
+        run_dir = self.run_dir
+        origin = self._reused_from.get(node.get("id", ""))
+        if origin:  # a node kept from an earlier run: its log lives in that run's directory
+            run_dir = self.run_dir.parent / origin
+        path = run_dir / "pods" / str(pod) / "main.log" if pod else None
         if path is None or not path.exists():
             return ""
         return path.read_bytes().decode("utf-8", errors="replace")

@@ -184,7 +184,7 @@ def _descendants(nodes: dict[str, dict[str, Any]], seeds: set[str]) -> set[str]:
 
 def retry(ref: str, node: str | None = None, restart_successful: bool = False,
           parameters: dict[str, Any] | None = None, *, store: Store | None = None, home: str | Path | None = None,
-          wait: bool = False, subscribers: Iterable[Callable[[Event], None]] = ()) -> Run:
+          wait: bool = False, subscribers: Iterable[Callable[[Event], None]] = (), registry: Any = None) -> Run:
     """Argo's `argo retry`: run the workflow again under the same name, keeping (with their outputs and
     artifacts) the succeeded nodes `plan_retry` does not reset. The earlier attempt's nodes are archived
     (`Store.attempts`, `Store.attempt_nodes`) and its reset pods' directories move to
@@ -202,7 +202,7 @@ def retry(ref: str, node: str | None = None, restart_successful: bool = False,
         return run_recorded(source, merged, store=st, backend=rec.backend or "local",
                             templates=rec.templates or None, name=rec.name, wait=wait, subscribers=subscribers,
                             reuse=keep, reuse_from=rec.name, resumed_from=rec.resumed_from,
-                            resubmitted_from=rec.resubmitted_from, replace=False)
+                            resubmitted_from=rec.resubmitted_from, replace=False, registry=registry)
     except Exception as exc:  # the attempt never started: say why instead of leaving it Pending
         st.set_outcome(rec.name, "Error", f"retry could not start: {exc}")
         raise

@@ -5,11 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from tests.spec.lint_helpers import lint_yaml, only, where
 
 from argonb.errors import InvalidWorkflow, Severity
 from argonb.spec.lint import lint, lint_documents, lint_sources, load_and_validate
 from argonb.spec.source import Source, parse
+from tests.spec.lint_helpers import lint_yaml, only, where
 
 FIXTURES = Path(__file__).parent / "fixtures"
 BROKEN_LIB = "apiVersion: argoproj.io/v1alpha1\nkind: WorkflowTemplate\nmetadata: {name: x}\nspec: {entrypoint: nope}\n"

@@ -5,9 +5,8 @@ Rule sources: ARGO-SEMANTICS.md sections and the validate.go functions named in 
 
 from __future__ import annotations
 
-from tests.spec.lint_helpers import lint_yaml, only, where
-
 from argonb.errors import Severity
+from tests.spec.lint_helpers import lint_yaml, only, where
 
 HEAD = """\
 apiVersion: argoproj.io/v1alpha1

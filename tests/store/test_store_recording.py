@@ -11,10 +11,9 @@ import sys
 import textwrap
 from pathlib import Path
 
-from tests.store.support import ROOT
-
 from argonb.store import open_store, run_recorded
 from argonb.store.db import owner_token
+from tests.store.support import ROOT
 
 FANOUT = textwrap.dedent("""\
     apiVersion: argoproj.io/v1alpha1

@@ -9,9 +9,9 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from tests.store.support import hidden, indent, wait_for, waiting_script
 
 from argonb.store import RetryError, open_store, plan_retry, resubmit, resume_edited, retry, run_recorded
+from tests.store.support import hidden, indent, wait_for, waiting_script
 
 
 def kill_workflow(marker: Path) -> str:

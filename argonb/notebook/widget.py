@@ -1,0 +1,289 @@
+"""The live view of one run in a notebook: graph, progress, node table, log, details and buttons.
+
+Owns: `RunView`. Widgets are built on the kernel's main thread; afterwards only `flush` (called by the one
+refresher thread, or directly by tests) writes their traits, from a `RunRecorder`'s latest state, so every
+update is coalesced and the final state is always sent. Every display of the view is a mimebundle of the
+widget view plus a static HTML snapshot under a display id; the snapshot is replaced when the run ends, so
+nbconvert, GitHub and nbviewer show the final graph, table and failed logs where widgets do not render.
+Imports: ipywidgets and IPython.display (lazily, on construction), argonb.render, argonb.notebook.*.
+"""
+
+from __future__ import annotations
+
+import html
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+from argonb.engine.run import Run
+from argonb.notebook.details import node_detail_html, node_options, pick_node
+from argonb.notebook.recorder import RecordedState, RunRecorder, refresher
+from argonb.render.graph import safe_prefix
+from argonb.render.report import (
+    FAILED,
+    counts_html,
+    header_html,
+    log_tail_html,
+    node_table_html,
+    phase_counts,
+    snapshot_html,
+    work_nodes,
+)
+from argonb.render.runtree import run_graph
+from argonb.render.svg import GraphRenderer
+
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+DONE_PHASES = ("Succeeded", "Failed", "Error", "Skipped", "Omitted")
+
+
+class RunView:
+    """One widget per run (it follows the newer run after Retry / Re-run)."""
+
+    def __init__(self, run: Run, recorder: RunRecorder, *, var: str | None = None, note: str = "",
+                 on_new_run: Callable[[RunView, Run], None] | None = None, log_lines: int = 500):
+        self.run = run
+        self.recorder = recorder
+        self.var = var
+        self.note = note
+        self.superseded_by: str | None = None
+        self.on_new_run = on_new_run
+        self.log_lines = log_lines
+        self.final = threading.Event()  # set once the run's final state reached the widgets and snapshot
+        self.displayed_in: int | None = None  # execution count of the last display (avoids double display)
+        self._renderer = GraphRenderer()
+        self._flush_lock = threading.RLock()
+        self._flushed: tuple[Any, ...] | None = None
+        self._selected: str | None = None
+        self._updating = False
+        self._handles: list[Any] = []
+        self._ui_version = 0
+        self._build()
+        recorder.on_change = refresher().poke
+        refresher().add(self)
+
+    # ---- construction (main thread) ------------------------------------------------------------------
+    def _build(self) -> None:
+        import ipywidgets as w
+
+        self.header = w.HTML()
+        self.progress = w.IntProgress(value=0, min=0, max=1, bar_style="info", layout=w.Layout(width="220px"))
+        self.counts = w.HTML()
+        self.graph = w.HTML(layout=w.Layout(overflow="auto", max_height="520px"))
+        self.table = w.HTML(layout=w.Layout(overflow="auto", max_height="260px"))
+        self.node_select = w.Dropdown(options=[("(follow running / failed)", "")], value="", description="log of",
+                                      layout=w.Layout(width="340px"))
+        self.node_select.observe(self._on_select, names="value")
+        self.stop_button = w.Button(description="Stop", icon="stop", button_style="warning", tooltip="stop the run")
+        self.retry_button = w.Button(description="Retry failed nodes", icon="redo", disabled=True)
+        self.rerun_button = w.Button(description="Re-run", icon="play", disabled=True)
+        self.stop_button.on_click(lambda _b: self.stop())
+        self.retry_button.on_click(lambda _b: self._guarded(self.retry))
+        self.rerun_button.on_click(lambda _b: self._guarded(self.rerun))
+        self.log = w.HTML(layout=w.Layout(width="58%"))
+        self.detail = w.HTML(layout=w.Layout(width="42%"))
+        self.status = w.HTML()
+        controls = w.HBox([self.node_select, self.stop_button, self.retry_button, self.rerun_button])
+        self.box = w.VBox([self.header, w.HBox([self.progress, self.counts]), self.graph, self.table, controls,
+                           w.HBox([self.log, self.detail]), self.status],
+                          layout=w.Layout(border="1px solid #d0d7de", padding="6px"))
+        self.box.add_class("argonb-run")
+        self.flush()
+
+    # ---- display ---------------------------------------------------------------------------------------
+    def bundle(self) -> dict[str, Any]:
+        state = self.recorder.state()
+        return {WIDGET_VIEW: {"model_id": self.box.model_id, "version_major": 2, "version_minor": 0},
+                "text/html": self.snapshot(state),
+                "text/plain": f"<argonb run {self.run.name}: {state.phase}>"}
+
+    def display(self, execution_count: int | None = None) -> None:
+        """Show the widget (with its static snapshot) in the current output area."""
+        from IPython.display import display
+
+        handle = display(self.bundle(), raw=True, display_id=True)
+        if handle is not None:
+            self._handles.append(handle)
+        self.displayed_in = execution_count
+
+    def snapshot(self, state: RecordedState | None = None) -> str:
+        """Static HTML of the run as it is now: graph, table and failed nodes' log tails."""
+        state = state or self.recorder.state()
+        logs = {str(n["id"]): self.recorder.log_tail(str(n["id"]))[0] for n in work_nodes(state.nodes)
+                if n.get("phase") in FAILED}
+        return snapshot_html(name=self.run.name, phase=state.phase, message=state.message, nodes=state.nodes,
+                             graph=self._graph_markup(state), logs=logs, elapsed=state.elapsed(),
+                             note=self._note_text())
+
+    # ---- refresher side ----------------------------------------------------------------------------------
+    @property
+    def settled(self) -> bool:
+        return self.final.is_set()
+
+    def flush(self) -> None:
+        """Write the recorder's latest state into the widgets (no-op when nothing visible changed)."""
+        with self._flush_lock:
+            state = self.recorder.state()
+            key = (id(self.run), state.version, self._ui_version, int(state.elapsed()), self.superseded_by)
+            if key == self._flushed:
+                return
+            self._flushed = key
+            selected = self._selected or pick_node(state.nodes)
+            self._flush_summary(state)
+            self.graph.value = self._graph_markup(state)
+            self.table.value = node_table_html(state.nodes, selected=selected)
+            self._flush_selection(state, selected)
+            self._flush_buttons(state)
+            if state.finished and not self.final.is_set():
+                self._finalize(state)
+
+    def _flush_summary(self, state: RecordedState) -> None:
+        self.header.value = header_html(self.run.name, state.phase, state.message, elapsed=state.elapsed(),
+                                        note=self._note_text())
+        work = work_nodes(state.nodes)
+        done = sum(1 for n in work if n.get("phase") in DONE_PHASES)
+        with self.progress.hold_sync():
+            self.progress.max = max(1, len(work))
+            self.progress.value = done
+            self.progress.bar_style = {"Succeeded": "success", "Failed": "danger", "Error": "danger"}.get(
+                state.phase, "info")
+        self.counts.value = f'<span style="font-size:12px">{counts_html(phase_counts(state.nodes))}</span>'
+
+    def _flush_selection(self, state: RecordedState, selected: str | None) -> None:
+        options = node_options(state.nodes)
+        if tuple(options) != tuple(self.node_select.options):
+            self._updating = True  # programmatic change: not a user choice
+            try:
+                with self.node_select.hold_sync():
+                    self.node_select.options = options
+                    self.node_select.value = self._selected if self._selected in {v for _, v in options} else ""
+            finally:
+                self._updating = False
+        node = state.nodes.get(selected or "")
+        if node is None:
+            self.log.value = log_tail_html([], title="log")
+            self.detail.value = node_detail_html(None)
+            return
+        lines, total = self.recorder.log_tail(str(node["id"]))
+        title = f"log of {node.get('displayName')}" + (f" (last {len(lines)} of {total} lines)" if total > len(
+            lines) else "")
+        self.log.value = log_tail_html(lines, title=title, limit=self.log_lines)
+        self.detail.value = node_detail_html(node, self.run.run_dir)
+
+    def _flush_buttons(self, state: RecordedState) -> None:
+        failed = state.phase in FAILED
+        self.stop_button.disabled = state.finished
+        self.retry_button.disabled = not (state.finished and failed)
+        self.rerun_button.disabled = not state.finished
+
+    def _finalize(self, state: RecordedState) -> None:
+        """The run ended: refresh every static snapshot, then say the final state is out."""
+        bundle = self.bundle()
+        for handle in self._handles:
+            handle.update(bundle, raw=True)
+        self.final.set()
+
+    def _graph_markup(self, state: RecordedState) -> str:
+        graph = run_graph(state.nodes, name=self.run.name, prefix=safe_prefix(self.run.name),
+                          workflow=self.run.workflow)
+        with self._flush_lock:  # the renderer's layout cache has one owner at a time
+            return self._renderer.render(graph)
+
+    def _note_text(self) -> str:
+        if self.superseded_by:
+            return f"superseded: this cell started {self.superseded_by}; this run is no longer the cell's latest"
+        return self.note
+
+    # ---- user actions (main thread) ------------------------------------------------------------------
+    def _on_select(self, change: dict[str, Any]) -> None:
+        if self._updating:
+            return
+        self._selected = change["new"] or None
+        self._ui_version += 1
+        refresher().poke()
+
+    def select(self, node: str | None) -> None:
+        """Follow `node` (id or display name) in the log pane; None returns to following the active node."""
+        if node is not None:
+            node = str(self.run.node(node)["id"])
+        self._selected = node
+        self._ui_version += 1
+        refresher().poke()
+
+    def mark_superseded(self, new_run: str) -> None:
+        self.superseded_by = new_run
+        refresher().poke()
+
+    def stop(self) -> None:
+        self.run.stop()
+        self.status.value = f'<span style="font-size:12px">stopping {html.escape(self.run.name)}…</span>'
+
+    def retry(self, node: str | None = None) -> Run:
+        """Retry the failed nodes as a new run, which this widget then follows."""
+        from argonb.notebook.actions import retry_run
+
+        return self._follow(lambda rec: retry_run(self.run, node, subscribers=[rec.on_event]), "retry")
+
+    def rerun(self) -> Run:
+        """Run the same workflow again; this widget follows the new run."""
+        from argonb.notebook.actions import rerun
+
+        return self._follow(lambda rec: rerun(self.run, subscribers=[rec.on_event]), "re-run")
+
+    def _follow(self, start: Callable[[RunRecorder], Run], what: str) -> Run:
+        recorder = RunRecorder(self.recorder_log_lines)
+        new = start(recorder)
+        old = self.run.name
+        with self._flush_lock:
+            self.run, self.recorder = new, recorder
+            self.note, self.superseded_by, self._selected = f"{what} of {old}", None, None
+            self.final.clear()
+        recorder.on_change = refresher().poke
+        refresher().add(self)
+        if self.on_new_run is not None:
+            self.on_new_run(self, new)
+        self.status.value = f'<span style="font-size:12px">{what} of {html.escape(old)} started: ' \
+                            f'{html.escape(new.name)}</span>'
+        return new
+
+    @property
+    def recorder_log_lines(self) -> int:
+        return self.log_lines
+
+    def _guarded(self, action: Callable[[], Any]) -> None:
+        """Button callbacks: report failures in the widget instead of raising into the comm handler."""
+        try:
+            action()
+        except Exception as exc:
+            self.status.value = f'<span style="color:#d9404f;font-size:12px">{html.escape(str(exc))}</span>'
+
+    def wait_final(self, timeout: float | None = None) -> bool:
+        """Block until the final state was flushed (refresh now rather than waiting for the next tick)."""
+        if self.recorder.finished:
+            self.flush()
+        return self.final.wait(timeout)
+
+    def __repr__(self) -> str:
+        return f"<RunView {self.run.name}>"
+
+
+def wait_for(view: RunView, timeout: float | None = None) -> bool:
+    """Wait for the run behind `view`, then for its final flush; Ctrl-C stops the run cleanly.
+
+    Returns False when interrupted (the run was asked to stop and had up to 10 s to do so).
+    """
+    run = view.run
+    deadline = None if timeout is None else time.monotonic() + timeout
+    try:
+        while not run.done:
+            left = None if deadline is None else deadline - time.monotonic()
+            if left is not None and left <= 0:
+                return False
+            run.wait(0.5 if left is None else min(0.5, left))
+    except KeyboardInterrupt:
+        run.stop()
+        run.wait(10)
+        view.wait_final(5)
+        return False
+    view.wait_final(10)
+    return True
