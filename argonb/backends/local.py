@@ -82,10 +82,17 @@ class LocalBackend:
     def _prepare(self, request: PodRequest) -> tuple[list[str], dict[str, str], str]:
         root = request.root
         root.mkdir(parents=True, exist_ok=True)
-        rewrite = PathRewriter(root, [*request.mapped_paths, *PRIVATE_PATHS])
-        for path in rewrite.paths:
-            (root / path.lstrip("/")).mkdir(parents=True, exist_ok=True) if path in PRIVATE_PATHS else \
-                (root / path.lstrip("/")).parent.mkdir(parents=True, exist_ok=True)
+        # The pod owns the whole top-level directory of every path it declares (`/mnt/out/x.json` -> `/mnt`),
+        # as a container owns its filesystem: `os.mkdir("/mnt/out")` must not touch the host's /mnt.
+        tops = {"/" + p.strip("/").split("/")[0] for p in [*request.mapped_paths, *request.mount_paths]
+                if p.startswith("/") and p.strip("/")}
+        rewrite = PathRewriter(root, [*tops, *PRIVATE_PATHS])
+        for path in [*request.mount_paths, *PRIVATE_PATHS]:  # mount points exist in the container
+            (root / path.lstrip("/")).mkdir(parents=True, exist_ok=True)
+        for path in request.mapped_paths:  # like an image: top-level dirs exist, deeper ones if the pod makes them
+            top = path.strip("/").split("/")[0]
+            if "/" in path.strip("/") and top and not is_system_path("/" + top):
+                (root / top).mkdir(parents=True, exist_ok=True)
         argv = effective_argv(request.image, request.command, request.args)
         if request.script:
             script_path = root / "argo" / "staging" / "script"

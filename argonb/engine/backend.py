@@ -39,6 +39,7 @@ class PodRequest:
     pod_dir: Path  # the backend's scratch area for this pod (logs, staged script)
     root: Path  # emulated container filesystem: container path P lives at root/P
     mapped_paths: list[str] = field(default_factory=list)  # container paths that must resolve under root
+    mount_paths: list[str] = field(default_factory=list)  # volume mount points (directories that exist)
     script: str | None = None
     working_dir: str | None = None
     deadline: float | None = None  # absolute epoch seconds

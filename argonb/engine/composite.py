@@ -151,13 +151,10 @@ class ChildLimiter:
         return self.active == 0 and not self.waiting
 
 
-def run_exit_hook(engine: Engine, holder: dict[str, Any], child: Node, prefix: str, step_name: str,
-                  scope: dict[str, Any], arts: dict[str, Any], ctx: TemplateContext, boundary_id: str,
-                  on_done: Callable[[Exec], None]) -> Exec | None:
-    """`runOnExitNode`: run the hooked node's exit handler `<node>.onExit` after it completed (§8)."""
-    hook = exit_hook_of(holder)
-    if hook is None or not child.phase.completed or engine.rt.stop_strategy == "Terminate":
-        return None
+def hooked_scope(engine: Engine, child: Node, prefix: str, step_name: str, scope: dict[str, Any],
+                 arts: dict[str, Any]) -> tuple[ChainMap[str, Any], dict[str, Any]]:
+    """Variables a hook of `child` sees (`resolveExitTmplArgument`): the scope, the child's status and its own
+    outputs (a Retry node's last attempt's)."""
     local = dict(scope)
     local[f"{prefix}.{step_name}.status"] = child.phase.value
     outputs = child.outputs or {}
@@ -166,7 +163,39 @@ def run_exit_hook(engine: Engine, holder: dict[str, Any], child: Node, prefix: s
     local_arts = dict(arts)
     for a in outputs.get("artifacts") or []:
         local_arts[f"{prefix}.{step_name}.outputs.artifacts.{a['name']}"] = a
-    variables = ChainMap(local, engine.rt.globals)
+    return ChainMap(local, engine.rt.globals), local_arts
+
+
+def watch_hooks(engine: Engine, holder: dict[str, Any], child: Node, prefix: str, step_name: str,
+                scope: dict[str, Any], arts: dict[str, Any], ctx: TemplateContext, boundary_id: str) -> Any:
+    """Register the non-exit lifecycle hooks of a step/task (None when it has none)."""
+    from argonb.engine.hooks import HookWatch
+
+    hooks = {k: v for k, v in (holder.get("hooks") or {}).items() if k != "exit"}
+    if not hooks:
+        return None
+
+    def env() -> ChainMap[str, Any]:
+        return hooked_scope(engine, child, prefix, step_name, scope, arts)[0]
+
+    def resolve(args: dict[str, Any]) -> dict[str, Any]:
+        variables, local_arts = hooked_scope(engine, child, prefix, step_name, scope, arts)
+        try:
+            return resolve_references({"arguments": args}, variables, local_arts)["arguments"]
+        except (ReferenceError_, TemplateError):
+            return args
+
+    return HookWatch(engine, hooks, child, env, ctx, boundary_id, resolve)
+
+
+def run_exit_hook(engine: Engine, holder: dict[str, Any], child: Node, prefix: str, step_name: str,
+                  scope: dict[str, Any], arts: dict[str, Any], ctx: TemplateContext, boundary_id: str,
+                  on_done: Callable[[Exec], None]) -> Exec | None:
+    """`runOnExitNode`: run the hooked node's exit handler `<node>.onExit` after it completed (§8)."""
+    hook = exit_hook_of(holder)
+    if hook is None or not child.phase.completed or engine.rt.stop_strategy == "Terminate":
+        return None
+    variables, local_arts = hooked_scope(engine, child, prefix, step_name, scope, arts)
     if hook.get("expression"):
         from argonb.expr.exprlang import evaluate
         from argonb.expr.template import expand_env

@@ -17,6 +17,7 @@ from argonb.engine.composite import (
     run_exit_hook,
     template_outputs,
     template_scope,
+    watch_hooks,
 )
 from argonb.engine.depends import evaluate_depends, task_dependencies, task_results
 from argonb.engine.execute import Engine, Exec, OnDone, ReferenceError_, json_of, resolve_references
@@ -171,8 +172,13 @@ class DagExec(Exec):
         self.active += 1
 
         def start() -> None:
+            watch: list[Any] = []
             ex = self.engine.execute(name, spec, self.ctx, spec.get("arguments"), boundary_id=self.node.id,
-                                     on_done=lambda ex: self._item_done(task, ex), kind="tasks")
+                                     on_done=lambda ex: self._item_done(task, ex, watch), kind="tasks")
+            hooks = watch_hooks(self.engine, spec, ex.node, "tasks", task.name, self.scope, self.arts, self.ctx,
+                                self.node.id)
+            if hooks is not None:
+                watch.append(hooks)
             if group is None:
                 task.node = ex.node
                 self._connect(task, ex.node)
@@ -212,8 +218,14 @@ class DagExec(Exec):
                 self.rt.add_child(self.rt.nodes[out_id], node)
 
     # ---- completion -------------------------------------------------------------------------------------
-    def _item_done(self, task: _Task, ex: Exec) -> None:
+    def _item_done(self, task: _Task, ex: Exec, watch: list[Any]) -> None:
         self.limiter.release()
+        if watch:  # lifecycle hooks get a last look, and the task waits for them
+            watch.pop().close(lambda: self._exit_hook(task, ex))
+            return
+        self._exit_hook(task, ex)
+
+    def _exit_hook(self, task: _Task, ex: Exec) -> None:
         hook = run_exit_hook(self.engine, task.spec, ex.node, "tasks", task.name, self.scope, self.arts, self.ctx,
                              self.node.id, lambda _: self._after_item(task))
         if hook is None:

@@ -69,6 +69,7 @@ class WorkflowLifecycle:
         self.uid = str(uuid.uuid4())
         self.entry: Exec | None = None
         self.exit: Exec | None = None
+        self.hooks: Any = None
 
     def begin(self) -> None:
         rt = self.rt
@@ -79,6 +80,10 @@ class WorkflowLifecycle:
         holder = {"template": rt.spec.get("entrypoint", "")}
         self.entry = self.engine.execute(rt.name, holder, rt.context, rt.spec.get("arguments"), boundary_id="",
                                          on_done=self._entry_done)
+        from argonb.engine.hooks import HookWatch
+
+        self.hooks = HookWatch(self.engine, rt.spec.get("hooks") or {}, self.entry.node, lambda: rt.globals,
+                               rt.context, "")
 
     def _entry_done(self, ex: Exec) -> None:
         rt = self.rt
@@ -86,6 +91,10 @@ class WorkflowLifecycle:
         rt.globals["workflow.status"] = phase
         rt.globals["workflow.duration"] = f"{rt.clock() - rt.started_at:f}"
         rt.globals["workflow.failures"] = failures_text(rt)
+        self.hooks.close(self._run_exit_handler)
+
+    def _run_exit_handler(self) -> None:
+        rt = self.rt
         hook = (rt.spec.get("hooks") or {}).get("exit") or (
             {"template": rt.spec["onExit"]} if rt.spec.get("onExit") else None)
         if hook and rt.stop_strategy != "Terminate":

@@ -83,7 +83,8 @@ class PodExec(Exec):
             node_id=self.node.id, node_name=self.name, pod_name=self.node.pod_name,
             template_name=str(self.tmpl.get("name", "")), image=str(container.get("image", "")),
             command=_strings(container.get("command")), args=_strings(container.get("args")), env=env,
-            pod_dir=pod_dir, root=pod_dir / "root", mapped_paths=_declared_paths(self.rt.spec, self.tmpl),
+            pod_dir=pod_dir, root=pod_dir / "root", mapped_paths=_declared_paths(self.tmpl),
+            mount_paths=_mount_paths(self.tmpl),
             script=str(container["source"]) if self.tmpl.get("script") and container.get("source") else None,
             working_dir=container.get("workingDir"), deadline=self._deadline(), run_id=self.rt.name,
             stdin=bool(container.get("stdin")), tty=bool(container.get("tty")),
@@ -233,8 +234,14 @@ def _node_inputs(tmpl: dict[str, Any]) -> dict[str, Any] | None:
     return out or None
 
 
-def _declared_paths(spec: dict[str, Any], tmpl: dict[str, Any]) -> list[str]:
-    """Container paths that must be private to this pod: artifact/parameter paths and volume mounts."""
+def _mount_paths(tmpl: dict[str, Any]) -> list[str]:
+    container = tmpl.get("container") or tmpl.get("script") or {}
+    return [str(m["mountPath"]) for m in container.get("volumeMounts") or [] if str(m.get("mountPath", ""))
+            .startswith("/")]
+
+
+def _declared_paths(tmpl: dict[str, Any]) -> list[str]:
+    """Container paths that must be private to this pod: artifact and parameter paths."""
     paths: list[str] = []
     for art in (tmpl.get("inputs") or {}).get("artifacts") or []:
         if art.get("path"):
@@ -247,10 +254,6 @@ def _declared_paths(spec: dict[str, Any], tmpl: dict[str, Any]) -> list[str]:
         path = (param.get("valueFrom") or {}).get("path")
         if path:
             paths.append(str(path))
-    container = tmpl.get("container") or tmpl.get("script") or {}
-    for mount in container.get("volumeMounts") or []:
-        if mount.get("mountPath"):
-            paths.append(str(mount["mountPath"]))
     return [p for p in paths if p.startswith("/")]
 
 

@@ -74,6 +74,8 @@ class Runtime:
         self._stopping = False
         self.active_execs: set[Any] = set()
         self._dirty: dict[str, Node] = {}
+        self.hook_watches: list[Any] = []  # lifecycle hooks waiting for their expression (engine.hooks)
+        self._changed = False
         self._child_sets: dict[str, set[str]] = {}
         self.template_hashes: dict[str, str] = {}  # node name -> hash of its processed template (reuse)
         self.reuse: dict[str, dict[str, Any]] = {}  # node name -> earlier node status to keep (retry/resume)
@@ -113,6 +115,7 @@ class Runtime:
                     self._safely(due)
                 if fn is not None:
                     self._safely(fn)
+                self._safely(self._evaluate_hooks)
                 self._flush_dirty()
         finally:
             self._pool.shutdown(wait=False, cancel_futures=True)
@@ -154,7 +157,14 @@ class Runtime:
         self.publish_node(node)
         return node
 
+    def _evaluate_hooks(self) -> None:
+        while self._changed and self.hook_watches:
+            self._changed = False
+            for watch in list(self.hook_watches):
+                watch.evaluate()
+
     def publish_node(self, node: Node) -> None:
+        self._changed = True
         extra = {k: v for k, v in node.detail.items() if k in ("templateHash", "command", "script", "reusedFrom")}
         if node.reused:
             extra["reused"] = True

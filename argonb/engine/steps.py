@@ -19,6 +19,7 @@ from argonb.engine.composite import (
     run_exit_hook,
     template_outputs,
     template_scope,
+    watch_hooks,
 )
 from argonb.engine.execute import Engine, Exec, OnDone, ReferenceError_, json_of, resolve_references
 from argonb.engine.loops import LoopError, is_loop, item_variables, loop_items
@@ -42,6 +43,7 @@ class _Child:
     step: dict[str, Any]  # the original (unexpanded) step
     ex: Exec | None = None
     hook: Exec | None = None
+    watch: Any = None  # lifecycle hooks (engine.hooks.HookWatch)
 
 
 @dataclass
@@ -155,6 +157,8 @@ class StepsExec(Exec):
             child.ex = self.engine.execute(name, step, self.ctx, step.get("arguments"), boundary_id=self.node.id,
                                            on_done=lambda ex: self._child_done(group, child), kind="steps")
             self.rt.add_child(group.node, child.ex.node)
+            child.watch = watch_hooks(self.engine, step, child.ex.node, "steps", str(step.get("name")), self.scope,
+                                      self.arts, self.ctx, self.node.id)
 
         if self.fail_fast and self._has_failed_child():
             self._add_done(group, original, name, NodeType.SKIPPED, NodePhase.FAILED,
@@ -178,6 +182,14 @@ class StepsExec(Exec):
     def _child_done(self, group: _Group, child: _Child) -> None:
         assert child.ex is not None
         self.limiter.release()
+        if child.watch is not None:  # lifecycle hooks get a last look, and the group waits for them
+            watch, child.watch = child.watch, None
+            watch.close(lambda: self._after_hooks(group, child))
+            return
+        self._after_hooks(group, child)
+
+    def _after_hooks(self, group: _Group, child: _Child) -> None:
+        assert child.ex is not None
         name = str(child.step.get("name"))
         hook = run_exit_hook(self.engine, child.step, child.ex.node, "steps", name, self.scope, self.arts,
                              self.ctx, self.node.id, lambda ex: self._hook_done(group))

@@ -145,3 +145,38 @@ def test_template_timeout_fails_the_pod_s9():
     """)
     assert run.phase == "Failed"
     assert by_name(run)["timeout"]["message"] == "Pod was active on the node longer than the specified deadline"
+
+
+HOOKS = """
+apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: {name: hooks}
+spec:
+  entrypoint: main
+  hooks:
+    running: {expression: 'workflow.status == "Running"', template: note}
+    done: {expression: 'workflow.status == "Succeeded"', template: note}
+  templates:
+  - name: main
+    steps:
+    - - name: work
+        template: work
+        hooks:
+          started: {expression: 'steps["work"].status == "Running"', template: note}
+          never: {expression: 'steps["work"].status == "Failed"', template: note}
+  - name: work
+    container: {image: alpine, command: [sh, -c, "sleep 0.3"]}
+  - name: note
+    container: {image: alpine, command: [echo, hook]}
+"""
+
+
+def test_lifecycle_hooks_run_once_when_expression_first_true_s8():
+    run = run_yaml(HOOKS)
+    nodes = by_name(run)
+    assert run.phase == "Succeeded"
+    assert nodes["hooks.hooks.running"]["phase"] == "Succeeded"
+    assert nodes["hooks.hooks.done"]["phase"] == "Succeeded"
+    assert nodes["hooks[0].work.hooks.started"]["phase"] == "Succeeded"
+    assert "hooks[0].work.hooks.never" not in nodes
+    assert nodes["hooks[0].work.hooks.started"]["id"] in nodes["hooks[0].work"]["children"]
