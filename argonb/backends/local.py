@@ -29,7 +29,7 @@ from typing import Any
 
 from argonb.backends.images import effective_argv, split_image
 from argonb.backends.stand_ins import bin_dir
-from argonb.engine.backend import LogSink, PodRequest, PodResult, is_system_path
+from argonb.engine.backend import AuxContainer, LogSink, PodRequest, PodResult, is_system_path
 
 RESULT_LIMIT = 256 * 1024  # outputs.result keeps the last 256 KiB (§5.3)
 KILL_GRACE = 2.0
@@ -45,30 +45,42 @@ class LocalBackend:
 
     def run(self, request: PodRequest, on_log: LogSink, cancel: threading.Event) -> PodResult:
         try:
-            argv, env, cwd = self._prepare(request)
+            rewrite = self._filesystem(request)
+            argv, env, cwd = self._command(request, rewrite, request.image, request.command, request.args,
+                                           request.env, request.working_dir, request.script)
         except OSError as exc:
             return PodResult(exit_code=None, error=f"cannot prepare pod: {exc}")
         if not argv:
             return PodResult(exit_code=None, error="no command: the template sets no command and argonb does not "
                              f"know the default command of image {request.image!r} (set `command`)")
+        for init in request.init_containers:
+            code = self._run_init(request, rewrite, init, on_log, cancel)
+            if isinstance(code, PodResult):
+                return code
+        sidecars = [self._start_sidecar(request, rewrite, sc, on_log) for sc in request.sidecars]
+        try:
+            result = self._run_main(request, argv, env, cwd, on_log, cancel)
+        finally:
+            codes = [(name, _stop(proc)) for name, proc in sidecars if proc is not None]
+        for name, code in codes:
+            if code not in (0, 137, 143) and not result.error:  # 137/143: killed once main exited (§5.10)
+                result.failed_container, result.failed_exit_code = name, code
+                break
+        return result
+
+    def _run_main(self, request: PodRequest, argv: list[str], env: dict[str, str], cwd: str, on_log: LogSink,
+                  cancel: threading.Event) -> PodResult:
         stdin: int = subprocess.DEVNULL
         terminal: tuple[int, int] | None = None
         if request.tty and request.stdin:
             terminal = os.openpty()  # a terminal on fd 0, nothing ever typed into it
             stdin = terminal[1]
         try:
-            proc = subprocess.Popen(argv, cwd=cwd, env=env, stdin=stdin, stdout=subprocess.PIPE,
-                                    stderr=subprocess.PIPE, start_new_session=True)
-        except FileNotFoundError:
-            if terminal:
-                os.close(terminal[0])
-            return PodResult(exit_code=None, error=f"executable file not found: {argv[0]!r} (image "
-                             f"{request.image!r} is not used by the local backend; install the tool or use "
-                             "--backend docker)")
+            proc = _spawn(argv, cwd, env, stdin)
         except OSError as exc:
             if terminal:
                 os.close(terminal[0])
-            return PodResult(exit_code=None, error=f"cannot start {argv[0]!r}: {exc}")
+            return PodResult(exit_code=None, error=_spawn_error(argv, request.image, exc))
         finally:
             if terminal:
                 os.close(terminal[1])
@@ -79,7 +91,40 @@ class LocalBackend:
             if terminal:
                 os.close(terminal[0])
 
-    def _prepare(self, request: PodRequest) -> tuple[list[str], dict[str, str], str]:
+    def _run_init(self, request: PodRequest, rewrite: PathRewriter, init: AuxContainer, on_log: LogSink,
+                  cancel: threading.Event) -> PodResult | int:
+        argv, env, cwd = self._command(request, rewrite, init.image, init.command, init.args, init.env,
+                                       init.working_dir, None)
+        try:
+            proc = _spawn(argv, cwd, env, subprocess.DEVNULL)
+        except OSError as exc:
+            return PodResult(exit_code=None, error=f"init container {init.name}: " + _spawn_error(argv, init.image, exc))
+        try:
+            result = _supervise(proc, request, lambda stream, line: on_log(f"init:{init.name}", line), cancel,
+                                log_name=init.name)
+        finally:
+            _kill_group(proc)
+        if result.exit_code != 0 or result.cancelled or result.timed_out:
+            result.failed_container, result.failed_exit_code = init.name, result.exit_code
+            return result
+        return 0
+
+    def _start_sidecar(self, request: PodRequest, rewrite: PathRewriter, sidecar: AuxContainer,
+                       on_log: LogSink) -> tuple[str, subprocess.Popen[bytes] | None]:
+        argv, env, cwd = self._command(request, rewrite, sidecar.image, sidecar.command, sidecar.args, sidecar.env,
+                                       sidecar.working_dir, None)
+        try:
+            proc = _spawn(argv, cwd, env, subprocess.DEVNULL, merge_stderr=True)
+        except OSError as exc:
+            on_log(f"sidecar:{sidecar.name}", _spawn_error(argv, sidecar.image, exc))
+            return sidecar.name, None
+        pump = threading.Thread(target=_pump_sidecar, args=(proc, request, sidecar.name, on_log), daemon=True,
+                                name=f"argonb-sidecar-{sidecar.name}")
+        pump.start()
+        return sidecar.name, proc
+
+    def _filesystem(self, request: PodRequest) -> PathRewriter:
+        """Create the pod's private root and the rewriter that maps container paths into it."""
         root = request.root
         root.mkdir(parents=True, exist_ok=True)
         # The pod owns the whole top-level directory of every path it declares (`/mnt/out/x.json` -> `/mnt`),
@@ -93,26 +138,62 @@ class LocalBackend:
             top = path.strip("/").split("/")[0]
             if "/" in path.strip("/") and top and not is_system_path("/" + top):
                 (root / top).mkdir(parents=True, exist_ok=True)
-        argv = effective_argv(request.image, request.command, request.args)
-        if request.script:
+        return rewrite
+
+    def _command(self, request: PodRequest, rewrite: PathRewriter, image: str, command: list[str] | None,
+                 args: list[str] | None, env_vars: dict[str, str], working_dir: str | None,
+                 script: str | None) -> tuple[list[str], dict[str, str], str]:
+        root = request.root
+        argv = effective_argv(image, command, args)
+        if script:
             script_path = root / "argo" / "staging" / "script"
             script_path.parent.mkdir(parents=True, exist_ok=True)
-            script_path.write_text(rewrite(request.script))
+            script_path.write_text(rewrite(script))
             os.chmod(script_path, 0o755)
             argv = [*argv, "/argo/staging/script"]  # §5.2: appended as the last argument
             rewrite.add("/argo/staging/script")
         argv = [rewrite(a) for a in argv]
         if argv:
-            argv = _shell_for_image(request.image, argv)
+            argv = _shell_for_image(image, argv)
             argv[0] = _resolve_program(argv[0])
         env = _base_env(root)
-        env.update({k: rewrite(v) for k, v in request.env.items()})
+        env.update({k: rewrite(v) for k, v in env_vars.items()})
         cwd = root
-        if request.working_dir:
-            cwd = Path(rewrite(request.working_dir)) if request.working_dir.startswith(str(root)) else \
-                root / request.working_dir.lstrip("/")
+        if working_dir:
+            cwd = root / working_dir.lstrip("/")
             cwd.mkdir(parents=True, exist_ok=True)
         return argv, env, str(cwd)
+
+
+def _spawn(argv: list[str], cwd: str, env: dict[str, str], stdin: int,
+           merge_stderr: bool = False) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(argv, cwd=cwd, env=env, stdin=stdin, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT if merge_stderr else subprocess.PIPE, start_new_session=True)
+
+
+def _spawn_error(argv: list[str], image: str, exc: OSError) -> str:
+    if isinstance(exc, FileNotFoundError):
+        return (f"executable file not found: {argv[0]!r} (image {image!r} is not used by the local backend; "
+                "install the tool or use --backend docker)")
+    return f"cannot start {argv[0]!r}: {exc}"
+
+
+def _pump_sidecar(proc: subprocess.Popen[bytes], request: PodRequest, name: str, on_log: LogSink) -> None:
+    """Copy a sidecar's output to `<pod>/<name>.log` and the event stream until it exits."""
+    request.pod_dir.mkdir(parents=True, exist_ok=True)
+    with open(request.pod_dir / f"{name}.log", "ab") as log:
+        assert proc.stdout is not None
+        for raw in iter(proc.stdout.readline, b""):
+            log.write(raw)
+            on_log(f"sidecar:{name}", raw.decode("utf-8", "replace").rstrip("\n"))
+
+
+def _stop(proc: subprocess.Popen[bytes]) -> int:
+    """Stop a sidecar (SIGTERM, then SIGKILL) and return its exit code as a container would report it."""
+    if proc.poll() is None:
+        _kill_group(proc)
+    code = proc.wait()
+    return 128 - code if code < 0 else code
 
 
 class PathRewriter:
@@ -179,16 +260,17 @@ def _base_env(root: Path) -> dict[str, str]:
 
 
 def _supervise(proc: subprocess.Popen[bytes], request: PodRequest, on_log: LogSink,
-               cancel: threading.Event) -> PodResult:
+               cancel: threading.Event, log_name: str = "main") -> PodResult:
     request.pod_dir.mkdir(parents=True, exist_ok=True)
     sel = selectors.DefaultSelector()
     streams = {}
     assert proc.stdout is not None and proc.stderr is not None
-    combined = open(request.pod_dir / "main.log", "ab")  # noqa: SIM115 - both streams, in arrival order
+    combined = open(request.pod_dir / f"{log_name}.log", "ab")  # noqa: SIM115 - both streams, in arrival order
+    prefix = "" if log_name == "main" else f"{log_name}."
     for name, pipe in (("stdout", proc.stdout), ("stderr", proc.stderr)):
         os.set_blocking(pipe.fileno(), False)
         sel.register(pipe, selectors.EVENT_READ, name)
-        streams[name] = _Stream(name, request.pod_dir / f"{name}.log", on_log, combined)
+        streams[name] = _Stream(name, request.pod_dir / f"{prefix}{name}.log", on_log, combined)
     timed_out = cancelled = False
     try:
         while sel.get_map():

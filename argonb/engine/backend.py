@@ -27,6 +27,18 @@ def is_system_path(path: str) -> bool:
 
 
 @dataclass
+class AuxContainer:
+    """An init container or a sidecar of the pod (ARGO-SEMANTICS §5.10)."""
+
+    name: str
+    image: str
+    command: list[str] | None = None
+    args: list[str] | None = None
+    env: dict[str, str] = field(default_factory=dict)
+    working_dir: str | None = None
+
+
+@dataclass
 class PodRequest:
     node_id: str
     node_name: str
@@ -46,6 +58,8 @@ class PodRequest:
     run_id: str = ""
     stdin: bool = False
     tty: bool = False  # `tty: true` (with `stdin: true`): fd 0 is a terminal (functional tty.yaml)
+    init_containers: list[AuxContainer] = field(default_factory=list)  # run to completion before main
+    sidecars: list[AuxContainer] = field(default_factory=list)  # run beside main, killed once main exits
 
     def host_path(self, container_path: str) -> Path:
         """Where the engine finds a container path on the host (relative paths are under the workdir)."""
@@ -64,6 +78,8 @@ class PodResult:
     cancelled: bool = False
     error: str = ""  # infrastructure error (command not found, ...): the node ends in Error
     message: str = ""
+    failed_container: str = ""  # an init container or sidecar that failed: `<name>: Error (exit code N)`
+    failed_exit_code: int | None = None
 
 
 class Backend(Protocol):

@@ -17,14 +17,23 @@ from argonb.expr.template import ABSENT, TemplateError
 
 def outbound_nodes(rt: Runtime, node: Node) -> list[str]:
     """`getOutboundNodes`: the leaf nodes through which a node connects to what comes after it."""
-    if node.type in (NodeType.SKIPPED, NodeType.SUSPEND, NodeType.HTTP, NodeType.PLUGIN, NodeType.POD):
+    if node.type in (NodeType.SKIPPED, NodeType.SUSPEND, NodeType.HTTP, NodeType.PLUGIN):
         return [node.id]
+    if node.type is NodeType.POD:  # a containerSet pod connects through its leaf containers
+        containers = [c for c in node.children if rt.nodes[c].type is NodeType.CONTAINER]
+        if not containers:
+            return [node.id]
+        return [out for c in containers for out in outbound_nodes(rt, rt.nodes[c])]
     if node.type in (NodeType.CONTAINER, NodeType.TASK_GROUP):
         if not node.children:
             return [node.id]
         out: list[str] = []
-        for child in node.children:
-            out.extend(outbound_nodes(rt, rt.nodes[child]))
+        for child_id in node.children:
+            child = rt.nodes[child_id]
+            if node.type is NodeType.CONTAINER and child.boundary_id != node.boundary_id:
+                out.append(node.id)  # the deepest container: what follows belongs to another boundary
+            else:
+                out.extend(outbound_nodes(rt, child))
         return out
     if node.type is NodeType.RETRY:
         if node.children:

@@ -27,7 +27,6 @@ UNSUPPORTED = {
     "resource": "resource templates need a Kubernetes API server",
     "data": "data templates need an artifact repository listing (S3) and are not emulated",
     "plugin": "executor plugins need an Argo controller with plugins",
-    "containerSet": "containerSet templates are not yet emulated by the local backend",
 }
 STOP_MESSAGE = "Stopped with strategy '{}'"
 REUSABLE_TYPES = ("Pod", "Retry", "Suspend", "HTTP")
@@ -45,6 +44,7 @@ class Exec:
         self.rt: Runtime = engine.rt
         self.on_done = on_done
         self.done = False
+        self.notified = False
         self.template: dict[str, Any] | None = None
 
     def finish(self, phase: NodePhase, message: str | None = None) -> None:
@@ -53,7 +53,15 @@ class Exec:
         self.done = True
         self.rt.set_phase(self.node, phase, message)
         self.rt.active_execs.discard(self)
-        self.rt.post(lambda: self.on_done(self))
+        if self.node.type in (NodeType.STEPS, NodeType.DAG):
+            self.rt.kill_daemons(self.node.id)  # `killDaemonedChildren` once a boundary is fulfilled (§5.10)
+        self.notify_fulfilled()
+
+    def notify_fulfilled(self) -> None:
+        """Tell the parent this node is fulfilled (once: a daemon is fulfilled before it finishes)."""
+        if not self.notified:
+            self.notified = True
+            self.rt.post(lambda: self.on_done(self))
 
     def stop(self, strategy: str) -> None:
         """Shutdown: stop starting new work; running work is cancelled by the runtime's cancel event."""
@@ -188,13 +196,14 @@ class Engine:
 
     @staticmethod
     def _factories() -> dict[str, Any]:
+        from argonb.engine.containerset import ContainerSetExec
         from argonb.engine.dag import DagExec
         from argonb.engine.misc import HttpExec, SuspendExec
         from argonb.engine.pod import PodExec
         from argonb.engine.steps import StepsExec
 
         return {"container": PodExec, "script": PodExec, "steps": StepsExec, "dag": DagExec,
-                "suspend": SuspendExec, "http": HttpExec}
+                "suspend": SuspendExec, "http": HttpExec, "containerSet": ContainerSetExec}
 
 
 # ---- reference resolution shared by steps and DAG ---------------------------------------------------------

@@ -10,10 +10,11 @@ from __future__ import annotations
 import json
 import threading
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from argonb.engine.artifacts import ArtifactError, has_location, output_key, stage_input
-from argonb.engine.backend import PodRequest, PodResult
+from argonb.engine.backend import AuxContainer, PodRequest, PodResult
 from argonb.engine.durations import parse_duration
 from argonb.engine.execute import STOP_MESSAGE, Engine, Exec, OnDone
 from argonb.engine.model import NodePhase, NodeType
@@ -37,6 +38,8 @@ class PodExec(Exec):
         self.name = name
         self.tmpl = tmpl
         self.boundary_id = boundary_id
+        self.killed_by_boundary = False
+        self.cancel: threading.Event = threading.Event()
 
     def start(self, *, hooked: bool, retried: bool) -> None:
         tname = str(self.tmpl.get("name", ""))
@@ -66,9 +69,33 @@ class PodExec(Exec):
         self.rt.set_phase(self.node, NodePhase.RUNNING)
         cancel = self.rt.pod_cancels[self.node.id] = threading.Event()
         self.rt.submit(lambda: self._work(request, cancel), self._done)
+        if self.tmpl.get("daemon"):
+            self.rt.daemons.setdefault(self.boundary_id, []).append(self)
+            self.cancel = cancel
+            probe = (self.tmpl.get("container") or self.tmpl.get("script") or {}).get("readinessProbe")
+            self.rt.submit(lambda: wait_ready(probe, cancel), self._daemon_ready)
+
+    def _daemon_ready(self, ready: Any) -> None:
+        """§5.10: a daemon is fulfilled ("Daemoned") once running and ready; dependents go on."""
+        if self.done or ready is not True:
+            return
+        self.node.daemoned = True
+        self.node.detail["ip"] = "127.0.0.1"  # {{steps.X.ip}}: pods share this machine's network
+        self.notify_fulfilled()
+
+    def kill_daemon(self) -> None:
+        """The enclosing steps/DAG node is fulfilled: the daemon is stopped and ends Succeeded."""
+        self.killed_by_boundary = True
+        self.cancel.set()
+        self.finish(NodePhase.SUCCEEDED)  # marked at once, as Argo's killDaemonedChildren does
 
     def _request(self) -> PodRequest:
-        container = self.tmpl.get("script") or self.tmpl.get("container") or {}
+        return self.request_for(self.tmpl.get("script") or self.tmpl.get("container") or {},
+                                _mount_paths(self.tmpl), self.rt.run_dir / "pods" / self.node.pod_name)
+
+    def request_for(self, container: dict[str, Any], mounts: list[str], pod_dir: Path,
+                    root: Path | None = None) -> PodRequest:
+        """The backend request for one container of this pod (`root` shared by a containerSet's containers)."""
         env = {}
         for var in container.get("env") or []:
             if var.get("value") is not None:
@@ -76,18 +103,19 @@ class PodExec(Exec):
             elif var.get("valueFrom"):
                 raise ValueError(f"env {var.get('name')!r}: valueFrom ({', '.join(var['valueFrom'])}) needs "
                                  "Kubernetes and is not emulated by the local backend")
-        for problem in _unsupported_volumes(self.rt.spec, self.tmpl):
+        for problem in _unsupported_volumes(self.rt.spec, self.tmpl, container):
             raise ValueError(problem)
-        pod_dir = self.rt.run_dir / "pods" / self.node.pod_name
         return PodRequest(
             node_id=self.node.id, node_name=self.name, pod_name=self.node.pod_name,
             template_name=str(self.tmpl.get("name", "")), image=str(container.get("image", "")),
             command=_strings(container.get("command")), args=_strings(container.get("args")), env=env,
-            pod_dir=pod_dir, root=pod_dir / "root", mapped_paths=_declared_paths(self.tmpl),
-            mount_paths=_mount_paths(self.tmpl),
+            pod_dir=pod_dir, root=root or pod_dir / "root", mapped_paths=_declared_paths(self.tmpl),
+            mount_paths=mounts,
             script=str(container["source"]) if self.tmpl.get("script") and container.get("source") else None,
             working_dir=container.get("workingDir"), deadline=self._deadline(), run_id=self.rt.name,
             stdin=bool(container.get("stdin")), tty=bool(container.get("tty")),
+            init_containers=[_aux(c) for c in self.tmpl.get("initContainers") or []],
+            sidecars=[_aux(c) for c in self.tmpl.get("sidecars") or []],
         )
 
     def _deadline(self) -> float | None:
@@ -138,7 +166,10 @@ class PodExec(Exec):
         if result.timed_out:
             return PodOutcome(NodePhase.FAILED, DEADLINE_MESSAGE, outputs)
         phase, message = NodePhase.SUCCEEDED, ""
-        if result.exit_code != 0:
+        if result.failed_container:  # an init container or sidecar exited non-zero (not 137/143)
+            phase = NodePhase.FAILED
+            message = f"{result.failed_container}: Error (exit code {result.failed_exit_code})"
+        elif result.exit_code != 0:
             phase, message = NodePhase.FAILED, f"main: Error (exit code {result.exit_code})"
         try:
             params = self._collect_parameters(request)
@@ -207,6 +238,10 @@ class PodExec(Exec):
         self.rt.pod_cancels.pop(self.node.id, None)
         if isinstance(outcome, BaseException):
             outcome = PodOutcome(NodePhase.ERROR, f"argonb failed to run the pod: {outcome}")
+        if self.done:  # a daemon already marked Succeeded when its boundary ended
+            return
+        if self.tmpl.get("daemon") and outcome.phase is NodePhase.SUCCEEDED:
+            outcome.phase, outcome.message = NodePhase.FAILED, "daemon exited by itself"  # §5.10
         if outcome.outputs:
             self.node.outputs = outcome.outputs
             for param in outcome.outputs.get("parameters") or []:
@@ -214,6 +249,45 @@ class PodExec(Exec):
             for art in outcome.outputs.get("artifacts") or []:
                 self.rt.add_global_artifact(art)
         self.finish(outcome.phase, outcome.message)
+
+
+def _aux(spec: dict[str, Any]) -> AuxContainer:
+    env = {str(v["name"]): str(v["value"]) for v in spec.get("env") or [] if v.get("value") is not None}
+    return AuxContainer(name=str(spec.get("name", "")), image=str(spec.get("image", "")),
+                        command=_strings(spec.get("command")), args=_strings(spec.get("args")), env=env,
+                        working_dir=spec.get("workingDir"))
+
+
+def wait_ready(probe: dict[str, Any] | None, cancel: threading.Event, limit: float = 300.0) -> bool:
+    """Poll a readinessProbe (httpGet / tcpSocket on this machine) until it succeeds; no probe = ready."""
+    import socket
+    import time
+    import urllib.request
+
+    if not probe:
+        return True
+    if cancel.wait(float(probe.get("initialDelaySeconds") or 0)):
+        return False
+    period = float(probe.get("periodSeconds") or 1)
+    deadline = time.time() + limit
+    while time.time() < deadline:
+        try:
+            if probe.get("httpGet"):
+                get = probe["httpGet"]
+                url = f"http://127.0.0.1:{get.get('port', 80)}{get.get('path', '/')}"
+                with urllib.request.urlopen(url, timeout=float(probe.get("timeoutSeconds") or 1)) as resp:
+                    if 200 <= resp.status < 400:
+                        return True
+            elif probe.get("tcpSocket"):
+                with socket.create_connection(("127.0.0.1", int(probe["tcpSocket"].get("port", 0))), timeout=1):
+                    return True
+            else:
+                return True  # exec probes are not run locally: treated as ready
+        except OSError:
+            pass
+        if cancel.wait(period):
+            return False
+    return False
 
 
 def _strings(value: Any) -> list[str] | None:
@@ -257,12 +331,12 @@ def _declared_paths(tmpl: dict[str, Any]) -> list[str]:
     return [p for p in paths if p.startswith("/")]
 
 
-def _unsupported_volumes(spec: dict[str, Any], tmpl: dict[str, Any]) -> list[str]:
+def _unsupported_volumes(spec: dict[str, Any], tmpl: dict[str, Any], container: dict[str, Any]) -> list[str]:
     volumes = {v.get("name"): v for v in (spec.get("volumes") or []) + (tmpl.get("volumes") or [])}
     claims = {c.get("metadata", {}).get("name") for c in spec.get("volumeClaimTemplates") or []}
-    container = tmpl.get("container") or tmpl.get("script") or {}
+    mounts = (container.get("volumeMounts") or []) + ((tmpl.get("containerSet") or {}).get("volumeMounts") or [])
     problems = []
-    for mount in container.get("volumeMounts") or []:
+    for mount in mounts:
         vol = volumes.get(mount.get("name"))
         if mount.get("name") in claims:
             problems.append(f"volume {mount.get('name')!r} is a volumeClaimTemplate (PVC): PersistentVolumeClaims "

@@ -103,11 +103,17 @@ class Run:
 
     def _pod_log(self, node: dict[str, Any]) -> str:
         pod = node.get("podName")
+        sub = ""
+        if node.get("type") == "Container":  # a containerSet container: its log sits in its pod's directory
+            parent = self.nodes.get(node.get("boundaryID", ""), {})
+            pod = parent.get("podName")
+            if node.get("displayName") != "main":
+                sub = f"containers/{node.get('displayName')}/"
         run_dir = self.run_dir
         origin = self._reused_from.get(node.get("id", ""))
         if origin:  # a node kept from an earlier run: its log lives in that run's directory
             run_dir = self.run_dir.parent / origin
-        path = run_dir / "pods" / str(pod) / "main.log" if pod else None
+        path = run_dir / "pods" / str(pod) / f"{sub}main.log" if pod else None
         if path is None or not path.exists():
             return ""
         return path.read_bytes().decode("utf-8", errors="replace")

@@ -74,7 +74,8 @@ class Runtime:
         self._stopping = False
         self.active_execs: set[Any] = set()
         self._dirty: dict[str, Node] = {}
-        self.hook_watches: list[Any] = []  # lifecycle hooks waiting for their expression (engine.hooks)
+        self.hook_watches: list[Any] = []
+        self.daemons: dict[str, list[Any]] = {}  # boundary node id -> daemon PodExecs to kill when it ends  # lifecycle hooks waiting for their expression (engine.hooks)
         self._changed = False
         self._child_sets: dict[str, set[str]] = {}
         self.template_hashes: dict[str, str] = {}  # node name -> hash of its processed template (reuse)
@@ -193,6 +194,10 @@ class Runtime:
     def log_line(self, node_id_: str, stream: str, line: str) -> None:
         """Called from worker threads: events are thread-safe, nodes are not touched."""
         self.bus.publish(NodeLog, node_id=node_id_, stream=stream, line=line)
+
+    def kill_daemons(self, boundary_id: str) -> None:
+        for ex in self.daemons.pop(boundary_id, []):
+            ex.kill_daemon()
 
     def cancel_pods(self) -> None:
         """Kill every pod running now (pods started later, e.g. exit handlers under Stop, are unaffected)."""
