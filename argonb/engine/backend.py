@@ -12,7 +12,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from argonb.errors import ArgonbError
 
@@ -60,6 +60,11 @@ class PodRequest:
     tty: bool = False  # `tty: true` (with `stdin: true`): fd 0 is a terminal (functional tty.yaml)
     init_containers: list[AuxContainer] = field(default_factory=list)  # run to completion before main
     sidecars: list[AuxContainer] = field(default_factory=list)  # run beside main, killed once main exits
+    # Container backends (docker) only; the local backend ignores these.
+    volumes: list[dict[str, Any]] = field(default_factory=list)  # {name, mountPath, readOnly, subPath, volume}
+    security_context: dict[str, Any] = field(default_factory=dict)  # pod-level merged with container-level
+    resources: dict[str, Any] = field(default_factory=dict)  # the container's {limits, requests}
+    image_pull_policy: str = ""  # Always / IfNotPresent / Never ("" = the backend's default)
 
     def host_path(self, container_path: str) -> Path:
         """Where the engine finds a container path on the host (relative paths are under the workdir)."""
@@ -95,7 +100,7 @@ class BackendUnavailable(ArgonbError):
     pass
 
 
-BACKENDS = {"local": "argonb.backends.local:LocalBackend"}
+BACKENDS = {"local": "argonb.backends.local:LocalBackend", "docker": "argonb.backends.docker:DockerBackend"}
 
 
 def get_backend(name: str) -> Backend:

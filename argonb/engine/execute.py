@@ -132,13 +132,26 @@ class Engine:
         reused = self.reuse_node(name, digest, boundary_id, on_done, hooked)
         if reused is not None:
             return reused
-        if retry is not None:
-            from argonb.engine.retry import RetryExec
+        if processed.get("memoize"):
+            from argonb.engine.memoized import memoized
 
-            ex: Exec = RetryExec(self, name, processed, tctx, boundary_id, on_done, hooked, retry, holder)
-        else:
-            ex = self.dispatch(name, processed, tctx, boundary_id, on_done, hooked=hooked, retried=False)
-        return ex
+            hit_or_done = memoized(self, name, processed, boundary_id, on_done, hooked)
+            if isinstance(hit_or_done, Exec):
+                return hit_or_done
+            on_done = hit_or_done
+
+        def start(done: OnDone) -> Exec:
+            if retry is not None:
+                from argonb.engine.retry import RetryExec
+
+                return RetryExec(self, name, processed, tctx, boundary_id, done, hooked, retry, holder)
+            return self.dispatch(name, processed, tctx, boundary_id, done, hooked=hooked, retried=False)
+
+        if processed.get("synchronization"):
+            from argonb.engine.locked import LockedExec
+
+            return LockedExec(self, name, processed, boundary_id, hooked, start, on_done)
+        return start(on_done)
 
     def reuse_node(self, name: str, digest: str, boundary_id: str, on_done: OnDone,
                    hooked: bool) -> Exec | None:

@@ -77,6 +77,25 @@ class WorkflowLifecycle:
         deadline = rt.spec.get("activeDeadlineSeconds")
         if deadline is not None:
             rt.call_later(float(str(deadline)), self._deadline_reached)
+        sync = rt.spec.get("synchronization")
+        if sync:  # a workflow-level lock: the whole workflow waits Pending for it, and holds it to the end
+            from argonb.engine.sync import LOCKS, SyncError, lock_names
+
+            try:
+                names = lock_names(sync, rt.globals["workflow.namespace"], rt.registry.config_maps)
+            except SyncError as exc:
+                rt.finish_run("Error", str(exc))
+                return
+            rt.lock_holders.add(rt.name)
+            rt.phase = "Pending"
+            if not LOCKS.acquire(rt.name, names, lambda: rt.post(self._start_entry)):
+                rt.message = f"Waiting for {', '.join(n for n, _ in names)} lock(s)"
+                return
+        self._start_entry()
+
+    def _start_entry(self) -> None:
+        rt = self.rt
+        rt.phase, rt.message = "Running", ""
         holder = {"template": rt.spec.get("entrypoint", "")}
         self.entry = self.engine.execute(rt.name, holder, rt.context, rt.spec.get("arguments"), boundary_id="",
                                          on_done=self._entry_done)

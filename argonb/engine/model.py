@@ -116,8 +116,8 @@ class Node:
             out["daemoned"] = True
         if self.hooked or self.retried:
             out["nodeFlag"] = {k: True for k, v in (("hooked", self.hooked), ("retried", self.retried)) if v}
-        if self.memoized:
-            out["memoizationStatus"] = {"hit": True, **self.detail.get("memoize", {})}
+        if self.detail.get("memoize"):
+            out["memoizationStatus"] = self.detail["memoize"]
         if self.pod_name and self.type is NodeType.POD:
             out["podName"] = self.pod_name
         return out

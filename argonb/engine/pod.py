@@ -116,6 +116,7 @@ class PodExec(Exec):
             stdin=bool(container.get("stdin")), tty=bool(container.get("tty")),
             init_containers=[_aux(c) for c in self.tmpl.get("initContainers") or []],
             sidecars=[_aux(c) for c in self.tmpl.get("sidecars") or []],
+            **_container_options(self.rt.spec, self.tmpl, container),
         )
 
     def _deadline(self) -> float | None:
@@ -169,8 +170,8 @@ class PodExec(Exec):
         if result.failed_container:  # an init container or sidecar exited non-zero (not 137/143)
             phase = NodePhase.FAILED
             message = f"{result.failed_container}: Error (exit code {result.failed_exit_code})"
-        elif result.exit_code != 0:
-            phase, message = NodePhase.FAILED, f"main: Error (exit code {result.exit_code})"
+        elif result.exit_code != 0:  # a backend may say why (docker: `main: OOMKilled (exit code 137)`)
+            phase, message = NodePhase.FAILED, result.message or f"main: Error (exit code {result.exit_code})"
         try:
             params = self._collect_parameters(request)
             if params:
@@ -348,3 +349,16 @@ def _unsupported_volumes(spec: dict[str, Any], tmpl: dict[str, Any], container: 
             problems.append(f"volume {mount.get('name')!r} of type {kind} needs Kubernetes and is not emulated by "
                             "the local backend (emptyDir is)")
     return problems
+
+
+def _container_options(spec: dict[str, Any], tmpl: dict[str, Any], container: dict[str, Any]) -> dict[str, Any]:
+    """What only a container backend uses: resolved volume mounts, securityContext, resources, pull policy."""
+    volumes = {v.get("name"): v for v in (spec.get("volumes") or []) + (tmpl.get("volumes") or [])}
+    mounts = (container.get("volumeMounts") or []) + ((tmpl.get("containerSet") or {}).get("volumeMounts") or [])
+    security = {**(spec.get("securityContext") or {}), **(tmpl.get("securityContext") or {}),
+                **(container.get("securityContext") or {})}
+    return dict(
+        volumes=[{**m, "volume": volumes.get(m.get("name")) or {}} for m in mounts if m.get("mountPath")],
+        security_context=security, resources=dict(container.get("resources") or {}),
+        image_pull_policy=str(container.get("imagePullPolicy") or ""),
+    )

@@ -75,7 +75,8 @@ class Runtime:
         self.active_execs: set[Any] = set()
         self._dirty: dict[str, Node] = {}
         self.hook_watches: list[Any] = []
-        self.daemons: dict[str, list[Any]] = {}  # boundary node id -> daemon PodExecs to kill when it ends  # lifecycle hooks waiting for their expression (engine.hooks)
+        self.daemons: dict[str, list[Any]] = {}
+        self.lock_holders: set[str] = set()  # this run's holders in the process-wide LockManager  # boundary node id -> daemon PodExecs to kill when it ends  # lifecycle hooks waiting for their expression (engine.hooks)
         self._changed = False
         self._child_sets: dict[str, set[str]] = {}
         self.template_hashes: dict[str, str] = {}  # node name -> hash of its processed template (reuse)
@@ -133,6 +134,11 @@ class Runtime:
         if self._stopping:
             return
         self._flush_dirty()
+        from argonb.engine.sync import LOCKS
+
+        for holder in list(self.lock_holders):  # a run that ends (even in error) frees its locks
+            LOCKS.cancel(holder)
+            LOCKS.release(holder)
         self.phase = phase
         self.message = message
         self.finished_at = self.clock()
@@ -144,6 +150,9 @@ class Runtime:
     def create_node(self, name: str, type_: NodeType, *, template_name: str = "", boundary_id: str = "",
                     phase: NodePhase = NodePhase.RUNNING, message: str = "", hooked: bool = False,
                     retried: bool = False, inputs: dict[str, Any] | None = None) -> Node:
+        placeholder = self.by_name.get(name)
+        if placeholder is not None and placeholder.detail.pop("placeholder", False):
+            return self._adopt(placeholder, type_, template_name, phase, message, hooked, retried, inputs)
         boundary = self.nodes.get(boundary_id)
         node = Node(id=node_id(self.name, name), name=name,
                     display_name=display_name(name, boundary.name if boundary else None), type=type_,
@@ -163,6 +172,17 @@ class Runtime:
             self._changed = False
             for watch in list(self.hook_watches):
                 watch.evaluate()
+
+    def _adopt(self, node: Node, type_: NodeType, template_name: str, phase: NodePhase, message: str,
+               hooked: bool, retried: bool, inputs: dict[str, Any] | None) -> Node:
+        """Turn a placeholder (a node that waited for a lock) into the real node, keeping the same object so
+        every reference to it stays valid."""
+        node.type, node.template_name, node.phase, node.message = type_, template_name, phase, message
+        node.hooked, node.retried, node.inputs = hooked, retried, inputs
+        if phase.fulfilled:
+            node.finished_at = self.clock()
+        self.publish_node(node)
+        return node
 
     def publish_node(self, node: Node) -> None:
         self._changed = True
