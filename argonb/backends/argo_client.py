@@ -105,7 +105,8 @@ class ArgoConfig:
     def redact(self, text: str) -> str:
         """`text` with the token (bare and as a header value) masked."""
         out = str(text)
-        for secret in {self.token.strip(), self.authorization, self.authorization.partition(" ")[2]}:
+        secrets = {self.token.strip(), self.authorization, self.authorization.partition(" ")[2]}
+        for secret in sorted(secrets, key=len, reverse=True):  # the whole header before the bare token
             if secret and len(secret) >= 4:
                 out = out.replace(secret, MASK)
         return out

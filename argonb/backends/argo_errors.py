@@ -126,14 +126,16 @@ def _code(status: int) -> str:
     return f"ARGO{status}"
 
 
-def _hint(status: int, message: str) -> str:
+def _hint(status: int, message: str, unplaced: bool = False) -> str:
     if _EXISTS.search(message):
         return "use metadata.generateName, or pass --name with a new name"
     if _REF_NOT_FOUND.search(message):
         return "create the template on the server first, or pass it with --templates"
     if status == 409:
         return "the object already exists on the server"
-    return "the Argo Server rejected this field"
+    if unplaced:
+        return "the message names no field argonb can find in this document"
+    return "the field the Argo Server names"
 
 
 def diagnostics_for(status: int, message: str, origin: Any, *, kind: str = "Workflow",
@@ -144,11 +146,11 @@ def diagnostics_for(status: int, message: str, origin: Any, *, kind: str = "Work
     out: list[Diagnostic] = []
     for part in split_errors(message):
         text = f"Argo Server rejected {label}: {part}" if label else f"Argo Server: {part}"
-        hint = _hint(status, part)
         if doc is None or not isinstance(doc.data, dict):
-            out.append(Diagnostic(_code(status), text, None, hint=hint))
+            out.append(Diagnostic(_code(status), text, None, hint=_hint(status, part, True)))
             continue
         path = _locate(doc, origin, part)
+        hint = _hint(status, part, path is None)
         span = doc.span(path, key=True) if path is not None else doc.span(("kind",), key=True)
         out.append(Diagnostic(_code(status), text, span, hint=hint, source_line=doc.source.line_text(span.line)))
     return out

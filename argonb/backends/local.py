@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from argonb.backends.images import effective_argv, split_image
-from argonb.backends.stand_ins import bin_dir
+from argonb.backends.stand_ins import bin_dir, busybox_applets
 from argonb.engine.backend import AuxContainer, LogSink, PodRequest, PodResult, is_system_path
 
 RESULT_LIMIT = 256 * 1024  # outputs.result keeps the last 256 KiB (§5.3)
@@ -156,7 +156,7 @@ class LocalBackend:
         if argv:
             argv = _shell_for_image(image, argv)
             argv[0] = _resolve_program(argv[0])
-        env = _base_env(root)
+        env = _base_env(root, image)
         env.update({k: rewrite(v) for k, v in env_vars.items()})
         cwd = root
         if working_dir:
@@ -227,8 +227,7 @@ def _shell_for_image(image: str, argv: list[str]) -> list[str]:
     Debian's `busybox` package provides it; without it the host's sh is used."""
     if argv[0] not in ("sh", "/bin/sh", "ash", "/bin/ash"):
         return argv
-    name = split_image(image)[0].rsplit("/", 1)[-1]
-    if name in ("busybox", "alpine") or name.startswith("alpine"):
+    if _is_busybox_image(image):
         busybox = shutil.which("busybox")
         if busybox:
             return [busybox, "sh", *argv[1:]]
@@ -236,6 +235,11 @@ def _shell_for_image(image: str, argv: list[str]) -> list[str]:
         if bash:
             return [bash, *argv[1:]]
     return argv
+
+
+def _is_busybox_image(image: str) -> bool:
+    name = split_image(image)[0].rsplit("/", 1)[-1]
+    return name in ("busybox", "alpine") or name.startswith("alpine")
 
 
 def _resolve_program(program: str) -> str:
@@ -246,11 +250,17 @@ def _resolve_program(program: str) -> str:
     return program
 
 
-def _base_env(root: Path) -> dict[str, str]:
-    """A container does not inherit the host's environment: give it a minimal, predictable one."""
+def _base_env(root: Path, image: str) -> dict[str, str]:
+    """A container does not inherit the host's environment: give it a minimal, predictable one. busybox and
+    alpine images find busybox's applets first, as they would in the image."""
     host_path = os.environ.get("PATH", "/usr/local/bin:/usr/bin:/bin")
+    path = f"{bin_dir()}:{host_path}"
+    if _is_busybox_image(image):
+        applets = busybox_applets()
+        if applets:
+            path = f"{bin_dir()}:{applets}:{host_path}"
     return {
-        "PATH": f"{bin_dir()}:{host_path}",
+        "PATH": path,
         "HOME": str(root),
         "LANG": os.environ.get("LANG", "C.UTF-8"),
         "TMPDIR": str(root / "tmp"),

@@ -66,3 +66,30 @@ def bin_dir() -> Path:
         os.chmod(target, 0o755)
     _BIN_DIR = path
     return path
+
+
+_APPLETS: Path | None = None
+
+
+def busybox_applets() -> Path | None:
+    """A directory of busybox applet links (`nc`, `nslookup`, `wget`...), as busybox/alpine images have them;
+    None when Debian's `busybox` is not installed."""
+    global _APPLETS
+    if _APPLETS is not None:
+        return _APPLETS
+    import shutil
+    import subprocess
+
+    busybox = shutil.which("busybox")
+    if not busybox:
+        return None
+    try:
+        names = subprocess.run([busybox, "--list"], capture_output=True, text=True, timeout=10).stdout.split()
+    except (OSError, subprocess.SubprocessError):
+        return None
+    path = Path(tempfile.mkdtemp(prefix="argonb-busybox-"))
+    for name in names:
+        if "/" not in name and name not in ("busybox",):
+            (path / name).symlink_to(busybox)
+    _APPLETS = path
+    return path

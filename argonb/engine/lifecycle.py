@@ -79,13 +79,16 @@ class WorkflowLifecycle:
             rt.call_later(float(str(deadline)), self._deadline_reached)
         sync = rt.spec.get("synchronization")
         if sync:  # a workflow-level lock: the whole workflow waits Pending for it, and holds it to the end
-            from argonb.engine.sync import LOCKS, SyncError, lock_names
+            from argonb.engine.sync import LOCKS, SyncError, local_limits, lock_names
 
             try:
-                names = lock_names(sync, rt.globals["workflow.namespace"], rt.registry.config_maps)
+                names, warnings = lock_names(sync, rt.globals["workflow.namespace"], rt.registry.config_maps,
+                                             local_limits(rt.run_dir.parent.parent))
             except SyncError as exc:
                 rt.finish_run("Error", str(exc))
                 return
+            for warning in warnings:
+                rt.log_line(rt.name, "stderr", f"argonb: {warning}")
             rt.lock_holders.add(rt.name)
             rt.phase = "Pending"
             if not LOCKS.acquire(rt.name, names, lambda: rt.post(self._start_entry)):

@@ -8,7 +8,7 @@ from typing import Any
 
 from argonb.engine.execute import Engine, Exec, OnDone
 from argonb.engine.model import NodePhase, NodeType
-from argonb.engine.sync import LOCKS, SyncError, lock_names
+from argonb.engine.sync import LOCKS, SyncError, local_limits, lock_names
 
 
 class LockedExec(Exec):
@@ -22,10 +22,13 @@ class LockedExec(Exec):
                                         boundary_id=boundary_id, phase=NodePhase.PENDING, hooked=hooked)
         namespace = self.rt.globals.get("workflow.namespace", "argo")
         try:
-            names = lock_names(tmpl["synchronization"], namespace, self.rt.registry.config_maps)
+            names, warnings = lock_names(tmpl["synchronization"], namespace, self.rt.registry.config_maps,
+                                         local_limits(self.rt.run_dir.parent.parent))
         except SyncError as exc:
             self.finish(NodePhase.ERROR, str(exc))
             return
+        for warning in warnings:
+            self.rt.log_line(self.node.id, "stderr", f"argonb: {warning}")
         self.node.detail["placeholder"] = True
         if not LOCKS.acquire(self.holder, names, lambda: self.rt.post(self._granted)):
             waiting = ", ".join(n for n, _ in names)

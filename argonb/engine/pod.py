@@ -57,6 +57,10 @@ class PodExec(Exec):
             self.rt.release_pod_slot()
             self.finish(NodePhase.FAILED, STOP_MESSAGE.format(self.rt.stop_strategy))
             return
+        if self.rt.deadline_exceeded() and ".onExit" not in self.name:  # exit handlers still run (§1.3)
+            self.rt.release_pod_slot()
+            self.finish(NodePhase.FAILED, "Step exceeded its deadline")
+            return
         try:
             request = self._request()
         except ValueError as exc:
@@ -126,7 +130,7 @@ class PodExec(Exec):
             deadlines.append(start + parse_duration(str(self.tmpl["timeout"])))
         if self.tmpl.get("activeDeadlineSeconds") is not None:
             deadlines.append(self.rt.clock() + float(str(self.tmpl["activeDeadlineSeconds"])))
-        if self.rt.spec.get("activeDeadlineSeconds") is not None:
+        if self.rt.spec.get("activeDeadlineSeconds") is not None and ".onExit" not in self.name:
             deadlines.append(self.rt.started_at + float(str(self.rt.spec["activeDeadlineSeconds"])))
         if self.name in self.rt.execution_deadlines:
             deadlines.append(self.rt.execution_deadlines[self.name])

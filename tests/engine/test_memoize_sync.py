@@ -59,9 +59,10 @@ spec:
   - name: critical
     synchronization:
       mutexes: [{name: the-lock}]
-    container:
-      image: alpine
-      command: [sh, -c, "date +%s.%N; sleep 0.3; date +%s.%N"]
+    script:
+      image: python:alpine3.23
+      command: [python]
+      source: "import time; print(time.time()); time.sleep(0.3); print(time.time())"
 """
 
 

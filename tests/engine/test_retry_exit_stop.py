@@ -180,3 +180,34 @@ def test_lifecycle_hooks_run_once_when_expression_first_true_s8():
     assert nodes["hooks[0].work.hooks.started"]["phase"] == "Succeeded"
     assert "hooks[0].work.hooks.never" not in nodes
     assert nodes["hooks[0].work.hooks.started"]["id"] in nodes["hooks[0].work"]["children"]
+
+
+DEADLINE = """
+apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: {name: wf-deadline}
+spec:
+  entrypoint: main
+  activeDeadlineSeconds: 1
+  onExit: bye
+  templates:
+  - name: main
+    steps:
+    - - {name: slow, template: slow}
+    - - {name: never, template: bye}
+  - name: slow
+    container: {image: alpine, command: [sleep, "30"]}
+  - name: bye
+    container: {image: alpine, command: [echo, bye]}
+"""
+
+
+def test_workflow_deadline_fails_running_pods_and_exit_handler_still_runs_s1_3_s9():
+    started = time.time()
+    run = run_yaml(DEADLINE)
+    assert time.time() - started < 15
+    nodes = by_name(run)
+    assert run.phase == "Failed"
+    assert nodes["wf-deadline[0].slow"]["phase"] == "Failed"
+    assert nodes["wf-deadline.onExit"]["phase"] == "Succeeded"
+    assert "wf-deadline[1].never" not in nodes
