@@ -361,12 +361,14 @@ class ArgoRun:
         while not self._closing.is_set() and not self._terminal.is_set():
             if self.mode == "watch":
                 stream = None
+                received = 0
                 try:
                     stream = self._open_stream(lambda: self._client.watch(self.name, timeout=self.watch_timeout))
                     self._refresh()  # the state before the watch started (nothing is missed in between)
-                    failures, last_ok = 0, time.monotonic()
+                    last_ok = time.monotonic()
                     for event in stream:
-                        last_ok = time.monotonic()
+                        received += 1
+                        failures, last_ok = 0, time.monotonic()
                         kind = str(event.get("type", ""))
                         obj = event.get("object")
                         if kind == "DELETED":
@@ -378,7 +380,9 @@ class ArgoRun:
                             self._apply(obj)
                         if self._terminal.is_set() or self._closing.is_set():
                             return
-                    continue  # the server ended the stream: watch again
+                    if not received:  # ended at once: a proxy that cannot stream? (after 3 times: poll)
+                        failures = self._watch_failed(failures)
+                    continue
                 except WatchUnsupported:
                     self.mode = "poll"
                     continue
@@ -389,15 +393,14 @@ class ArgoRun:
                     self._lost(f"lost access to the workflow: {exc.server_message or exc}")
                     return
                 except TimeoutError:
-                    continue  # quiet for a while: watch again
+                    if not received:  # nothing at all for watch_timeout: a buffering proxy, or a quiet workflow
+                        failures = self._watch_failed(failures)
+                    continue
                 except (ArgoError, ArgoUnavailable, OSError, http.client.HTTPException, ValueError) as exc:
                     if self._closing.is_set():
                         return
-                    failures += 1
-                    log.debug("watch of %s broke (%d): %s", self.name, failures, exc)
-                    if failures >= 3:
-                        self.mode = "poll"
-                    self._closing.wait(min(0.2 * 2 ** failures, 2.0))
+                    log.debug("watch of %s broke: %s", self.name, exc)
+                    failures = self._watch_failed(failures)
                 finally:
                     if stream is not None:
                         self._drop_stream(stream)
@@ -422,6 +425,14 @@ class ArgoRun:
                 if self._terminal.is_set():
                     return
                 self._closing.wait(interval)
+
+    def _watch_failed(self, failures: int) -> int:
+        """Count a watch that failed or delivered nothing; three in a row switch to polling."""
+        failures += 1
+        if failures >= 3:
+            self.mode = "poll"
+        self._closing.wait(min(0.2 * 2 ** failures, 2.0))
+        return failures
 
     def _refresh(self) -> bool:
         return self._apply(self._client.get_workflow(self.name))
@@ -482,6 +493,7 @@ class ArgoRun:
             while not self._closing.is_set():
                 skip = self._skip_table()
                 stream = None
+                opened, delivered = time.monotonic(), 0
                 try:
                     stream = self._open_stream(lambda: self._client.logs(self.name, follow=True,
                                                                          timeout=self.log_timeout))
@@ -492,6 +504,7 @@ class ArgoRun:
                         if counter and counter[0] > 0:  # a line this run already has (stream replayed)
                             counter[0] -= 1
                             continue
+                        delivered += 1
                         self._on_log(pod, str(entry.get("content", "")))
                     if self._terminal.is_set():
                         self._log_clean = True
@@ -504,7 +517,7 @@ class ArgoRun:
                 finally:
                     if stream is not None:
                         self._drop_stream(stream)
-                attempts += 1
+                attempts = 1 if delivered or time.monotonic() - opened > 30 else attempts + 1
                 if attempts > 20 or self._terminal.is_set():
                     return
                 self._closing.wait(min(0.2 * attempts, 2.0))

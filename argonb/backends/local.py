@@ -131,7 +131,9 @@ class LocalBackend:
         # as a container owns its filesystem: `os.mkdir("/mnt/out")` must not touch the host's /mnt.
         tops = {"/" + p.strip("/").split("/")[0] for p in [*request.mapped_paths, *request.mount_paths]
                 if p.startswith("/") and p.strip("/")}
-        rewrite = PathRewriter(root, [*tops, *PRIVATE_PATHS])
+        # a volume mounted under a system directory (`/etc/app`) is private too, but not the rest of /etc
+        system_mounts = [m for m in request.mount_paths if is_system_path(m.rstrip("/"))]
+        rewrite = PathRewriter(root, [*tops, *PRIVATE_PATHS], always=system_mounts)
         for path in [*request.mount_paths, *PRIVATE_PATHS]:  # mount points exist in the container
             (root / path.lstrip("/")).mkdir(parents=True, exist_ok=True)
         for path in request.mapped_paths:  # like an image: top-level dirs exist, deeper ones if the pod makes them
@@ -199,16 +201,18 @@ def _stop(proc: subprocess.Popen[bytes]) -> int:
 class PathRewriter:
     """Rewrites container paths (and anything below them) to their place under the pod root."""
 
-    def __init__(self, root: Path, paths: list[str]):
+    def __init__(self, root: Path, paths: list[str], always: list[str] = ()):  # type: ignore[assignment]
         self.root = str(root)
         self.paths: list[str] = []
         self._regex: re.Pattern[str] | None = None
         for p in paths:
             self.add(p)
+        for p in always:
+            self.add(p, system_ok=True)
 
-    def add(self, path: str) -> None:
+    def add(self, path: str, system_ok: bool = False) -> None:
         norm = path.rstrip("/") or "/"
-        if is_system_path(norm):
+        if is_system_path(norm) and not system_ok:
             return
         if norm.startswith("/") and norm != "/" and norm not in self.paths:
             self.paths.append(norm)

@@ -68,7 +68,8 @@ class PodRequest:
 
     def host_path(self, container_path: str) -> Path:
         """Where the engine finds a container path on the host (relative paths are under the workdir)."""
-        if container_path.startswith("/") and is_system_path(container_path.rstrip("/")):
+        in_mount = any(container_path == m or container_path.startswith(m.rstrip("/") + "/") for m in self.mount_paths)
+        if container_path.startswith("/") and is_system_path(container_path.rstrip("/")) and not in_mount:
             return Path(container_path)  # the image's own files: the host stands in for them
         rel = container_path.lstrip("/") if container_path.startswith("/") else \
             f"{(self.working_dir or '/').strip('/')}/{container_path}".lstrip("/")

@@ -140,13 +140,24 @@ class PodExec(Exec):
     def _work(self, request: PodRequest, cancel: threading.Event) -> PodOutcome:
         try:
             self._stage_inputs(request)
-        except (ArtifactError, OSError) as exc:
+        except (ArtifactError, OSError, ValueError) as exc:
             return PodOutcome(NodePhase.ERROR, str(exc))
         result = self.rt.backend.run(request, lambda s, line: self.rt.log_line(request.node_id, s, line),
                                      cancel)
         return self._outcome(request, result)
 
+    def _stage_config_maps(self, request: PodRequest) -> None:
+        container = self.tmpl.get("script") or self.tmpl.get("container") or {}
+        for mount_path, files in config_map_files(self.rt.spec, self.tmpl, container,
+                                                  self.rt.registry.config_maps).items():
+            target = request.host_path(mount_path)
+            for name, text in files.items():
+                path = target / name if name else target
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_text(text)
+
     def _stage_inputs(self, request: PodRequest) -> None:
+        self._stage_config_maps(request)
         for art in (self.tmpl.get("inputs") or {}).get("artifacts") or []:
             if not has_location(art):
                 continue  # optional and not supplied
@@ -348,11 +359,37 @@ def _unsupported_volumes(spec: dict[str, Any], tmpl: dict[str, Any], container: 
                             "need Kubernetes and are not emulated by the local backend")
         elif vol is None:
             problems.append(f"volumeMount {mount.get('name')!r} has no matching volume")
-        elif not ("emptyDir" in vol or "hostPath" in vol):
+        elif not ("emptyDir" in vol or "hostPath" in vol or "configMap" in vol):
             kind = next((k for k in vol if k != "name"), "unknown")
             problems.append(f"volume {mount.get('name')!r} of type {kind} needs Kubernetes and is not emulated by "
-                            "the local backend (emptyDir is)")
+                            "the local backend (emptyDir, hostPath and configMap are)")
     return problems
+
+
+def config_map_files(spec: dict[str, Any], tmpl: dict[str, Any], container: dict[str, Any],
+                     config_maps: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:
+    """Files of configMap volumes per mount path (one file per key), from ConfigMap documents known to the run.
+    A missing ConfigMap is an empty directory when `optional`, an error otherwise."""
+    volumes = {v.get("name"): v for v in (spec.get("volumes") or []) + (tmpl.get("volumes") or [])}
+    mounts = (container.get("volumeMounts") or []) + ((tmpl.get("containerSet") or {}).get("volumeMounts") or [])
+    out: dict[str, dict[str, str]] = {}
+    for mount in mounts:
+        source = (volumes.get(mount.get("name")) or {}).get("configMap")
+        if source is None:
+            continue
+        data = config_maps.get(str(source.get("name")))
+        if data is None:
+            if not source.get("optional"):
+                raise ValueError(f"configmap {source.get('name')!r} not found (volume {mount.get('name')!r}; give the "
+                                 "ConfigMap document with the workflow or via --templates)")
+            data = {}
+        items = source.get("items")
+        files = {str(i.get("path")): data[str(i.get("key"))] for i in items or [] if str(i.get("key")) in data} \
+            if items else dict(data)
+        if mount.get("subPath"):
+            files = {"": files.get(str(mount["subPath"]), "")}
+        out[str(mount.get("mountPath"))] = files
+    return out
 
 
 def _container_options(spec: dict[str, Any], tmpl: dict[str, Any], container: dict[str, Any]) -> dict[str, Any]:

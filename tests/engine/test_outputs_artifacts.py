@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 
 from tests.engine.helpers import by_display, run_yaml
 
@@ -142,3 +143,39 @@ def test_missing_output_parameter_file_is_error_s5_4():
     """)
     assert run.phase == "Error"
     assert "no such file" in run.message
+
+
+CONFIGMAP_VOLUME = """
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: settings}
+data: {greeting: hello, target: world}
+---
+apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: {name: cm-volume}
+spec:
+  entrypoint: main
+  volumes:
+  - {name: cfg, configMap: {name: settings}}
+  templates:
+  - name: main
+    container:
+      image: alpine
+      command: [sh, -c, "cat /etc/argonb-test-cm/greeting; echo; cat /etc/argonb-test-cm/target"]
+      volumeMounts:
+      - {name: cfg, mountPath: /etc/argonb-test-cm}
+"""
+
+
+def test_config_map_volume_files_come_from_configmap_documents():
+    run = run_yaml(CONFIGMAP_VOLUME)
+    assert run.phase == "Succeeded", run.message
+    assert run.node("cm-volume")["outputs"]["result"] == "hello\nworld"
+    assert not os.path.exists("/etc/argonb-test-cm")  # a mount under /etc is private to the pod
+
+
+def test_missing_config_map_volume_is_an_error_unless_optional():
+    run = run_yaml(CONFIGMAP_VOLUME.replace("name: settings}}", "name: nope}}"))
+    assert run.phase == "Error"
+    assert "configmap 'nope' not found" in run.message
