@@ -28,7 +28,7 @@ from argonb.engine.scope import (
     AggregationError,
     aggregate,
     node_reference,
-    result_referenced,
+    referenced_results,
     skipped_outputs,
 )
 from argonb.engine.steps import _last_attempt
@@ -67,7 +67,7 @@ class DagExec(Exec):
         dag = tmpl.get("dag") or {}
         self.fail_fast = dag.get("failFast") is None or bool(dag.get("failFast"))
         self.tasks = {str(t.get("name")): _Task(i, t) for i, t in enumerate(dag.get("tasks") or [])}
-        self._json = json_of(tmpl)  # hasOutputResultRef reads the whole template
+        self._results = referenced_results("tasks", json_of(tmpl))  # hasOutputResultRef: the whole template
         self.targets: list[str] = []
 
     def start(self, *, hooked: bool, retried: bool) -> None:
@@ -260,7 +260,7 @@ class DagExec(Exec):
         node = task.node
         if node is None:
             return
-        include = result_referenced("tasks", task.name, self._json)
+        include = task.name in self._results
         if node.type is NodeType.TASK_GROUP:
             try:
                 self.scope.update(aggregate("tasks", task.name, task.items, include))

@@ -207,8 +207,16 @@ class Engine:
         ex.start(hooked=hooked, retried=retried)  # type: ignore[attr-defined]
         return ex
 
+    _FACTORIES: dict[str, Any] | None = None
+
+    @classmethod
+    def _factories(cls) -> dict[str, Any]:
+        if cls._FACTORIES is None:
+            cls._FACTORIES = cls._load_factories()
+        return cls._FACTORIES
+
     @staticmethod
-    def _factories() -> dict[str, Any]:
+    def _load_factories() -> dict[str, Any]:
         from argonb.engine.containerset import ContainerSetExec
         from argonb.engine.dag import DagExec
         from argonb.engine.misc import HttpExec, SuspendExec

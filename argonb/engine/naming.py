@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from typing import Any
@@ -9,6 +10,7 @@ from typing import Any
 _DISPLAY_PREFIX = re.compile(r"^(\[\d+\])?\.")
 
 
+@functools.lru_cache(maxsize=1 << 16)  # every node name is hashed for its ID and its pod name
 def fnv32a(text: str) -> int:
     h = 0x811C9DC5
     for byte in text.encode("utf-8"):

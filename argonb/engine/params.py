@@ -27,7 +27,8 @@ class ArgumentError(ArgonbError):
 def process_args(tmpl: dict[str, Any], args: dict[str, Any] | None, global_vars: Mapping[str, Any],
                  local_vars: Mapping[str, Any], config_maps: Mapping[str, Mapping[str, str]]) -> dict[str, Any]:
     """A copy of `tmpl` with inputs filled from `args` and every resolvable tag substituted."""
-    new = copy.deepcopy(tmpl)
+    new = dict(tmpl)  # only `inputs` is changed in place below; substitution copies the rest
+    new["inputs"] = copy.deepcopy(tmpl.get("inputs") or {})
     args = args or {}
     inputs = new.get("inputs") or {}
     arg_params = {p.get("name"): p for p in args.get("parameters") or [] if isinstance(p, dict)}

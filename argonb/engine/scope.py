@@ -113,8 +113,10 @@ def _loop_index(name: str) -> int:
     return int(matches[-1]) if matches else 0
 
 
-def result_referenced(prefix: str, name: str, parent_template_json: str) -> bool:
-    """`hasOutputResultRef`: is `<prefix>.<name>.outputs.result` used anywhere in the parent template?"""
-    esc = re.escape(name)
-    return bool(re.search(rf"{prefix}\.{esc}\.outputs\.result", parent_template_json)
-                or re.search(rf"{prefix}\[['\\\"]+{esc}['\\\"]+\]\.outputs.result", parent_template_json))
+def referenced_results(prefix: str, parent_template_json: str) -> set[str]:
+    """`hasOutputResultRef` for every child at once: the names whose `<prefix>.<name>.outputs.result` (or
+    `<prefix>['<name>'].outputs.result`) appear anywhere in the parent template. One scan per template keeps
+    this linear in the template's size, not quadratic."""
+    names = set(re.findall(rf"{prefix}\.([\w-]+)\.outputs\.result", parent_template_json))
+    names.update(re.findall(rf"{prefix}\[\\?['\"]([^'\"\\]+)\\?['\"]\]\.outputs.result", parent_template_json))
+    return names

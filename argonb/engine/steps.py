@@ -29,7 +29,7 @@ from argonb.engine.scope import (
     AggregationError,
     aggregate,
     node_reference,
-    result_referenced,
+    referenced_results,
     skipped_outputs,
 )
 from argonb.engine.workflow import TemplateContext
@@ -65,7 +65,7 @@ class StepsExec(Exec):
         self.groups: list[_Group] = []
         self.limiter = ChildLimiter(tmpl.get("parallelism"))
         self.fail_fast = bool(tmpl.get("failFast"))
-        self._tmpl_json = json_of(tmpl)  # hasOutputResultRef reads the whole template
+        self._results = referenced_results("steps", json_of(tmpl))  # hasOutputResultRef: the whole template
 
     def start(self, *, hooked: bool, retried: bool) -> None:
         self.node = self.rt.create_node(self.name, NodeType.STEPS, template_name=str(self.tmpl.get("name", "")),
@@ -229,7 +229,7 @@ class StepsExec(Exec):
         for child in group.children:
             by_step.setdefault(str(child.step.get("name")), []).append(child)
         for name, children in by_step.items():
-            include = result_referenced("steps", name, self._tmpl_json)
+            include = name in self._results
             nodes = [c.ex.node for c in children if c.ex is not None]
             if is_loop(children[0].step) and not (len(nodes) == 1 and nodes[0].type is NodeType.SKIPPED
                                                    and "(" not in nodes[0].name[len(group.node.name):]):

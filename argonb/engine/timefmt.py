@@ -5,8 +5,17 @@ from __future__ import annotations
 import datetime as _dt
 
 
+import functools
+import time as _time
+
+
 def rfc3339(ts: float) -> str:
-    return _dt.datetime.fromtimestamp(ts, _dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return _rfc3339_second(int(ts))
+
+
+@functools.lru_cache(maxsize=4096)  # node times repeat: format each second once
+def _rfc3339_second(second: int) -> str:
+    return _time.strftime("%Y-%m-%dT%H:%M:%SZ", _time.gmtime(second))
 
 
 def utc(ts: float) -> _dt.datetime:
