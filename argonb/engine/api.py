@@ -111,7 +111,7 @@ def run(source: SourceLike, parameters: dict[str, Any] | None = None, *, backend
         templates: Iterable[SourceLike] | str | Path | None = None, registry: Registry | None = None,
         home: str | Path | None = None, parallelism: int | None = None, max_workers: int = 64,
         name: str | None = None, wait: bool = False, validate_input: bool = True,
-        reuse: dict[str, dict[str, Any]] | None = None, reuse_from: str = "",
+        reuse: dict[str, dict[str, Any]] | None = None, reuse_from: str = "", namespace: str | None = None,
         subscribers: Iterable[Callable[[Event], None]] = ()) -> Run:
     """Start running a workflow; returns at once (or when it ends, with `wait=True`).
 
@@ -136,6 +136,8 @@ def run(source: SourceLike, parameters: dict[str, Any] | None = None, *, backend
     meta = wf["metadata"]
     meta["name"] = name or meta.get("name") or f"{meta.get('generateName') or 'workflow-'}{random_suffix()}"
     apply_parameters(wf, parameters)
+    if namespace:  # locks (mutexes, semaphores) are shared by the runs of one namespace, as in Argo
+        meta["namespace"] = namespace
     be = get_backend(backend) if isinstance(backend, str) else backend
     root = home_dir(home)
     run_dir = root / "runs" / meta["name"]

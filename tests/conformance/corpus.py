@@ -113,7 +113,8 @@ def run_case(case: Case, reg, home: Path) -> Outcome:  # type: ignore[no-untyped
 
     start = time.time()
     try:
-        handle = argonb.run(case.file, registry=reg, home=home)
+        # each case in its own namespace: their mutexes must not contend as they would on one cluster namespace
+        handle = argonb.run(case.file, registry=reg, home=home, namespace=f"ns-{case.id.replace('/', '-')}")
     except InvalidWorkflow as exc:
         return Outcome(case, "Invalid", str(exc)[:300], time.time() - start)
     action = ACTIONS.get(case.id)
