@@ -27,6 +27,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from argonb.backends import reaper
 from argonb.backends.images import effective_argv, split_image
 from argonb.backends.stand_ins import bin_dir, busybox_applets
 from argonb.engine.backend import AuxContainer, LogSink, PodRequest, PodResult, is_system_path
@@ -169,8 +170,10 @@ class LocalBackend:
 
 def _spawn(argv: list[str], cwd: str, env: dict[str, str], stdin: int,
            merge_stderr: bool = False) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(argv, cwd=cwd, env=env, stdin=stdin, stdout=subprocess.PIPE,
+    proc = subprocess.Popen(argv, cwd=cwd, env=env, stdin=stdin, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT if merge_stderr else subprocess.PIPE, start_new_session=True)
+    reaper.register(proc.pid)  # its own session: the pid is the process group id
+    return proc
 
 
 def _spawn_error(argv: list[str], image: str, exc: OSError) -> str:
@@ -285,7 +288,7 @@ def _supervise(proc: subprocess.Popen[bytes], request: PodRequest, on_log: LogSi
         os.set_blocking(pipe.fileno(), False)
         sel.register(pipe, selectors.EVENT_READ, name)
         streams[name] = _Stream(name, request.pod_dir / f"{prefix}{name}.log", on_log, combined)
-    timed_out = cancelled = False
+    timed_out = cancelled = stragglers = False
     try:
         while sel.get_map():
             timeout = 0.2
@@ -303,8 +306,15 @@ def _supervise(proc: subprocess.Popen[bytes], request: PodRequest, on_log: LogSi
             if request.deadline is not None and time.time() >= request.deadline:
                 timed_out = True
                 break
+            if sel.get_map() and proc.poll() is not None:
+                # main exited but something it started keeps the pipes open: a container would end here
+                stragglers = True
+                break
         if timed_out or cancelled:
             _kill_group(proc)
+            _drain(sel, streams)
+        elif stragglers:  # keep main's own exit code; kill what it left behind
+            _terminate_stragglers(proc.pid)
             _drain(sel, streams)
         exit_code = proc.wait()
     finally:
@@ -316,6 +326,15 @@ def _supervise(proc: subprocess.Popen[bytes], request: PodRequest, on_log: LogSi
         exit_code = 128 - exit_code  # signal exits appear as 128+n, like a container's
     return PodResult(exit_code=exit_code, stdout_tail=bytes(streams["stdout"].tail), timed_out=timed_out,
                      cancelled=cancelled)
+
+
+def _terminate_stragglers(pgid: int) -> None:
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        try:
+            os.killpg(pgid, sig)
+        except (ProcessLookupError, PermissionError):
+            return
+        time.sleep(0.05)
 
 
 def _drain(sel: selectors.BaseSelector, streams: dict[str, _Stream]) -> None:
@@ -331,6 +350,13 @@ def _drain(sel: selectors.BaseSelector, streams: dict[str, _Stream]) -> None:
 
 def _kill_group(proc: subprocess.Popen[bytes]) -> None:
     """SIGTERM the whole process group, then SIGKILL what is left (grandchildren included)."""
+    try:
+        _terminate_group(proc)
+    finally:
+        reaper.unregister(proc.pid)
+
+
+def _terminate_group(proc: subprocess.Popen[bytes]) -> None:
     try:
         pgid = os.getpgid(proc.pid)
     except ProcessLookupError:

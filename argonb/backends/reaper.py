@@ -1,0 +1,74 @@
+"""Children die with their parent: a tiny watchdog process kills every pod's process group when the process
+that started them dies, however it dies (SIGKILL included).
+
+Each pod runs in its own process group (session). The watchdog reads `+PGID` / `-PGID` lines from a pipe
+whose only writer is this process; when the pipe closes — this process exited or was killed — it SIGKILLs
+every group still registered, grandchildren that double-forked inside the group included. One watchdog per
+process, started on first use; registering a pod costs one small pipe write (no preexec_fn, so Popen keeps
+its fast vfork path).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+
+WATCHDOG = r"""
+import os, signal, sys
+groups = set()
+for line in sys.stdin:
+    line = line.strip()
+    if line[:1] == "+":
+        groups.add(int(line[1:]))
+    elif line[:1] == "-":
+        groups.discard(int(line[1:]))
+for pgid in groups:
+    try:
+        os.killpg(pgid, signal.SIGKILL)
+    except OSError:
+        pass
+"""
+
+_lock = threading.Lock()
+_writer: int | None = None
+_pid: int | None = None
+
+
+def _ensure() -> int | None:
+    global _writer, _pid
+    with _lock:
+        if _writer is not None and _pid == os.getpid():
+            return _writer
+        read_end, write_end = os.pipe()
+        try:
+            subprocess.Popen([sys.executable, "-c", WATCHDOG], stdin=read_end, stdout=subprocess.DEVNULL,
+                             stderr=subprocess.DEVNULL, start_new_session=True, close_fds=True)
+        except OSError:
+            os.close(read_end)
+            os.close(write_end)
+            return None
+        os.close(read_end)
+        os.set_inheritable(write_end, False)
+        _writer, _pid = write_end, os.getpid()
+        return _writer
+
+
+def register(pgid: int) -> None:
+    """Kill process group `pgid` if this process dies before `unregister(pgid)`."""
+    fd = _ensure()
+    if fd is not None:
+        try:
+            os.write(fd, f"+{pgid}\n".encode())
+        except OSError:
+            pass
+
+
+def unregister(pgid: int) -> None:
+    fd = _writer if _pid == os.getpid() else None
+    if fd is not None:
+        try:
+            os.write(fd, f"-{pgid}\n".encode())
+        except OSError:
+            pass
