@@ -21,9 +21,15 @@ def run(source: Any, parameters: dict[str, str] | None = None, **options: Any) -
 
 
 def lint(source: Any, **options: Any) -> list:
-    """Validate Argo YAML; returns the list of `Diagnostic`s (empty when clean)."""
+    """Validate Argo YAML (text, or the path of an existing .yaml/.yml/.json file, as `run` accepts);
+    returns the list of `Diagnostic`s (empty when clean)."""
+    from pathlib import Path
+
     from argonb.spec.lint import lint as _lint
 
+    if isinstance(source, str) and "\n" not in source and source.endswith((".yaml", ".yml", ".json")) \
+            and Path(source).is_file():
+        source = Path(source)
     return _lint(source, **options)
 
 

@@ -29,6 +29,7 @@ import http.client
 import logging
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import IO, Any
@@ -266,7 +267,7 @@ class ArgoRun:
                 fh = self._files[pod] = path.open("a", encoding="utf-8")
             fh.write(line + "\n")
             fh.flush()
-        except OSError:  # a full disk must not break following the run
+        except (OSError, ValueError):  # a full disk (or a closed file) must not break following the run
             log.debug("cannot write the log of %s", pod, exc_info=True)
 
     def _flush_pending(self, pod: str) -> None:
@@ -327,11 +328,6 @@ class ArgoRun:
         self._closing.set()
         for stream in list(self._streams):
             stream.close()
-        for fh in list(self._files.values()):
-            try:
-                fh.close()
-            except OSError:
-                pass
 
     def _open_stream(self, opener: Callable[[], Any]) -> Any:
         stream = opener()
@@ -526,9 +522,13 @@ class ArgoRun:
 
     def _finalize(self) -> None:
         if self._closing.is_set() and not self._terminal.is_set():
-            self._log_done.set()
+            self._close_files()
             return  # closed by the user: nothing more to report
         self._log_done.wait(self.log_drain)
+        for stream in list(self._streams):
+            stream.close()  # a log stream still open after the drain time
+        if len(self._threads) > 1:
+            self._threads[1].join(2.0)  # no NodeLog may follow RunFinished
         if not self._log_clean:
             for node in [n for n in self.nodes.values() if n.get("type") == "Pod"][:MAX_END_FETCH]:
                 if node.get("podName") and node.get("phase") in POD_LOG_PHASES:
@@ -542,14 +542,17 @@ class ArgoRun:
             for line in lines:
                 self._lines.setdefault(pod, []).append(line)
                 self._bus.publish(NodeLog, node_id=pod, stream="stdout", line=line)
+        self._close_files()
+        self._bus.publish(RunFinished, phase=self._phase, message=self._message)
+        self._finished.set()
+
+    def _close_files(self) -> None:
         for fh in list(self._files.values()):
             try:
                 fh.close()
             except OSError:
                 pass
         self._files.clear()
-        self._bus.publish(RunFinished, phase=self._phase, message=self._message)
-        self._finished.set()
 
     # ---- control --------------------------------------------------------------------------------------------
     def wait(self, timeout: float | None = None) -> ArgoRun:
@@ -582,8 +585,14 @@ class ArgoRun:
         parameters (`argo node set --output-parameters` then `argo resume --node-field-selector`)."""
         selector = self._selector(node)
         if outputs:
-            self._client.set_node(self.name, selector or "type=Suspend",
-                                  output_parameters={k: str(v) for k, v in outputs.items()})
+            values = {k: str(v) for k, v in outputs.items()}
+            targets = [selector] if selector else [
+                f"id={selector_value(str(n['id']))}" for n in self.nodes.values()
+                if n.get("type") == "Suspend" and n.get("phase") == "Running"]
+            if not targets:
+                raise ValueError(f"no suspended node in workflow {self.name} to give outputs to")
+            for target in targets:
+                self._client.set_node(self.name, target, output_parameters=values)
         self._client.resume(self.name, node_field_selector=selector)
 
     def retry(self, node: str | None = None, restart_successful: bool = False, *,
@@ -637,10 +646,10 @@ def _ordered(changed: list[str], nodes: dict[str, dict[str, Any]], root: str) ->
     wanted = set(changed)
     out: list[str] = []
     seen: set[str] = set()
-    queue = [root] if root in nodes else []
-    queue += [k for k, n in nodes.items() if not n.get("boundaryID") and k != root and k not in queue]
+    queue = deque([root] if root in nodes else [])
+    queue.extend(k for k, n in nodes.items() if not n.get("boundaryID") and k != root)
     while queue:
-        node_id = queue.pop(0)
+        node_id = queue.popleft()
         if node_id in seen or node_id not in nodes:
             continue
         seen.add(node_id)

@@ -198,26 +198,38 @@ class Stream:
         self._response = response
         self._config = config
         self._closed = threading.Event()
+        self._owner = threading.get_ident()
+
+    def _lines(self) -> Iterator[bytes]:
+        """Raw lines. `read1` (not `readline`) so that a chunked stream cut without its final chunk raises
+        IncompleteRead instead of looking like the server's clean end."""
+        buffer = b""
+        while not self._closed.is_set():
+            try:
+                data = self._response.read1(65536)
+            except (OSError, ValueError, AttributeError, http.client.HTTPException):
+                if self._closed.is_set():
+                    return  # cut by close() from another thread
+                raise
+            if not data:
+                break
+            buffer += data
+            *lines, buffer = buffer.split(b"\n")
+            yield from lines
+        if buffer and not self._closed.is_set():
+            yield buffer
 
     def __iter__(self) -> Iterator[dict[str, Any]]:
         pending: list[str] = []
-        while not self._closed.is_set():
-            try:
-                raw = self._response.readline()
-            except (OSError, ValueError, http.client.HTTPException):
-                if self._closed.is_set():
-                    return
-                raise
-            if not raw:
-                break
-            line = raw.decode("utf-8", errors="replace").rstrip("\r\n")
+        for raw in self._lines():
+            line = raw.decode("utf-8", errors="replace").rstrip("\r")
             if not line:
                 pending = []  # an SSE event ends; a complete one was already yielded
                 continue
             if line.startswith(":") or line.startswith(("event:", "id:", "retry:")):
                 continue  # SSE comments (heart beats) and fields argo does not use
             if line.startswith("data:"):
-                pending.append(line[5:].lstrip(" ") if line[5:6] == " " else line[5:])
+                pending.append(line[6:] if line[5:6] == " " else line[5:])
                 text = "\n".join(pending)
             else:
                 text = line  # newline-delimited JSON (no `Accept: text/event-stream`)
@@ -235,16 +247,19 @@ class Stream:
             yield obj.get("result", obj) if isinstance(obj, dict) else obj
 
     def close(self) -> None:
+        """Cut the stream. From another thread only the socket is shut down (the reader sees the end); the
+        thread that opened the stream also releases the connection."""
         self._closed.set()
         if self._sock is not None:
             try:
                 self._sock.shutdown(socket.SHUT_RDWR)
             except OSError:
                 pass
-        try:
-            self._conn.close()
-        except Exception:  # closing twice or mid-read: nothing to recover
-            pass
+        if threading.get_ident() == self._owner:
+            try:
+                self._conn.close()
+            except Exception:  # closing twice: nothing to recover
+                pass
 
     def __enter__(self) -> Stream:
         return self

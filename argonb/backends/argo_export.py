@@ -90,14 +90,18 @@ def _header(source_name: str, docs: list[dict[str, Any]], notes: list[Any]) -> s
     kinds = [str(d.get("kind")) for d in docs]
     lines = [f"Exported by `argonb export{' ' + source_name if source_name else ''}` for Argo Workflows; "
              "Argo accepts this file as is:"]
-    if any(k in ("WorkflowTemplate", "ClusterWorkflowTemplate") for k in kinds):
-        lines.append("  argo template create FILE    # the WorkflowTemplates (cluster ones: argo cluster-template create)")
+    if "WorkflowTemplate" in kinds:
+        lines.append("  argo template create FILE            # the WorkflowTemplates")
+    if "ClusterWorkflowTemplate" in kinds:
+        lines.append("  argo cluster-template create FILE    # the ClusterWorkflowTemplates")
     if "Workflow" in kinds:
-        lines.append("  argo submit FILE             # the Workflow (`argonb submit` does both)")
+        lines.append("  argo submit FILE                     # the Workflow")
     if "CronWorkflow" in kinds:
-        lines.append("  argo cron create FILE        # the CronWorkflow")
+        lines.append("  argo cron create FILE                # the CronWorkflow")
     if "ConfigMap" in kinds:
         lines.append("  kubectl apply -n NAMESPACE -f FILE   # the ConfigMaps (argo ignores them)")
+    if any(k in ("WorkflowTemplate", "ClusterWorkflowTemplate") for k in kinds):
+        lines.append("(`argonb submit` creates the templates and submits in one step.)")
     lines.append("")
     lines.append(f"Parity with a local run ({summary(notes)}; see docs/cluster.md):")
     if notes:

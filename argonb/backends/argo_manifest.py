@@ -13,9 +13,7 @@ argonb.engine.workflow, argonb.spec.source.
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from argonb.engine.workflow import Registry, apply_parameters
@@ -233,15 +231,3 @@ def _source_text(source: Any, chosen: Document) -> str:
     if isinstance(source, dict):
         return ""
     return chosen.source.text
-
-
-def template_documents_of(items: Iterable[TemplateObject]) -> list[dict[str, Any]]:
-    return [t.data for t in items]
-
-
-def source_path(source: Any) -> str:
-    if isinstance(source, Path):
-        return str(source)
-    if isinstance(source, str) and "\n" not in source and Path(source).exists():
-        return source
-    return str(getattr(source, "name", "") or "")

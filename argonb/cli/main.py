@@ -15,7 +15,7 @@ from argonb import __version__
 
 # Sub-command modules, in the order `argonb --help` lists them.
 COMMAND_MODULES = ("run", "lint", "render", "list", "get", "logs", "retry", "resubmit", "stop", "resume", "delete",
-                   "gc")
+                   "gc", "submit", "export")
 
 
 def build_parser() -> argparse.ArgumentParser:

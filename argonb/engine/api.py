@@ -89,6 +89,25 @@ def validate(docs: list[Document], extra: list[Document]) -> None:
         raise InvalidWorkflow(problems)
 
 
+def check_argument_enums(wf: dict[str, Any], doc: Document) -> None:
+    """Argo's submit-time check: a workflow argument with an `enum` must hold one of its values (also after
+    `-p` overrides)."""
+    problems = []
+    for i, param in enumerate(((wf["spec"].get("arguments") or {}).get("parameters")) or []):
+        enum = param.get("enum")
+        if not enum or param.get("value") is None:
+            continue
+        allowed = [str(e) if not isinstance(e, bool) else str(e).lower() for e in enum]
+        if str(param["value"]) not in allowed:
+            name = param.get("name")
+            span = doc.span(("spec", "arguments", "parameters", i, "value")) if doc.source.text else None
+            problems.append(Diagnostic("ARG135", f"spec.arguments.{name}.value should be present in "
+                                       f"spec.arguments.{name}.enum list", span,
+                                       hint=f"got {param['value']!r}; allowed: {', '.join(allowed)}"))
+    if problems:
+        raise InvalidWorkflow(problems)
+
+
 def relative_reuse_map(nodes: dict[str, dict[str, Any]], workflow_name: str) -> dict[str, dict[str, Any]]:
     """Key earlier node statuses by their name relative to their workflow (`.a`, `[0].hello`, '' for the root),
     so a run under a new name finds them; Retry nodes list their attempts' relative names."""
@@ -122,6 +141,11 @@ def run(source: SourceLike, parameters: dict[str, Any] | None = None, *, backend
     Raises InvalidWorkflow (with located diagnostics) for input that cannot run, and
     BackendUnavailable when the backend cannot run here.
     """
+    if backend == "argo":  # a real Argo server runs the whole workflow: a run-level backend
+        from argonb.backends.argo import submit
+
+        return submit(source, parameters, templates=templates, registry=registry, home=home, name=name,  # type: ignore[return-value]
+                      parallelism=parallelism, wait=wait, validate_input=validate_input, subscribers=subscribers)
     docs = load_documents(source)
     extra = template_documents(templates)
     reg = Registry()
@@ -136,6 +160,7 @@ def run(source: SourceLike, parameters: dict[str, Any] | None = None, *, backend
     meta = wf["metadata"]
     meta["name"] = name or meta.get("name") or f"{meta.get('generateName') or 'workflow-'}{random_suffix()}"
     apply_parameters(wf, parameters)
+    check_argument_enums(wf, chosen)
     if namespace:  # locks (mutexes, semaphores) are shared by the runs of one namespace, as in Argo
         meta["namespace"] = namespace
     be = get_backend(backend) if isinstance(backend, str) else backend

@@ -69,6 +69,8 @@ class DagExec(Exec):
         self.tasks = {str(t.get("name")): _Task(i, t) for i, t in enumerate(dag.get("tasks") or [])}
         self._results = referenced_results("tasks", json_of(tmpl))  # hasOutputResultRef: the whole template
         self.targets: list[str] = []
+        self._unfinished = 0  # tasks (targets and their dependencies) without a fulfilled node yet
+        self._busy = 0  # > 0 while tasks are being started: the DAG is not judged mid-pass
 
     def start(self, *, hooked: bool, retried: bool) -> None:
         self.node = self.rt.create_node(self.name, NodeType.DAG, template_name=str(self.tmpl.get("name", "")),
@@ -89,9 +91,12 @@ class DagExec(Exec):
             task.waiting = len(task.deps)
             for dep in task.deps:
                 self.tasks[dep].dependents.append(task)
+        self._unfinished = len(needed)
         ready = [self.tasks[n] for n in needed if not self.tasks[n].deps]
+        self._busy += 1  # start every ready task before judging the DAG (Argo creates them in one pass)
         for task in sorted(ready, key=lambda t: t.index):
             self._run_task(task)
+        self._busy -= 1
         self._maybe_complete()
 
     def _closure(self, names: list[str]) -> set[str]:
@@ -249,11 +254,14 @@ class DagExec(Exec):
 
     def _task_finished(self, task: _Task) -> None:
         task.finished = True
+        self._unfinished -= 1
         self._publish(task)
+        self._busy += 1  # all dependents get their nodes before the DAG's phase is assessed
         for dependent in task.dependents:
             dependent.waiting -= 1
             if dependent.waiting == 0:
                 self._run_task(dependent)
+        self._busy -= 1
         self._maybe_complete()
 
     def _publish(self, task: _Task) -> None:
@@ -280,9 +288,7 @@ class DagExec(Exec):
             self.scope.update(skipped_outputs("tasks", task.name, tmpl))
 
     def _maybe_complete(self) -> None:
-        if self.done or self.active > 0 or not self.limiter.idle:
-            return
-        if any(not self.tasks[t].finished for t in self._closure(self.targets)) and not self._blocked():
+        if self.done or self._busy or self.active > 0 or not self.limiter.idle or self._unfinished > 0:
             return
         phase = assess_phase(self.rt, self.node, [self.tasks[t] for t in self.targets], self.fail_fast)
         if phase is NodePhase.RUNNING:
@@ -304,10 +310,6 @@ class DagExec(Exec):
             for a in outputs.get("artifacts") or []:
                 self.rt.add_global_artifact(a)
         self.finish(NodePhase.SUCCEEDED)
-
-    def _blocked(self) -> bool:
-        """Nothing runs and nothing can start: remaining tasks wait on dependencies that never resolve."""
-        return True
 
     def _set_outbound(self) -> None:
         out: list[str] = []

@@ -107,6 +107,7 @@ class Engine:
         if self.rt.shutdown_blocks(name):
             return self.error_node(name, STOP_MESSAGE.format(self.rt.stop_strategy), boundary_id=boundary_id,
                                    on_done=on_done, hooked=hooked)
+        self.rt.node_templates[name] = holder_template(holder)
         try:
             tmpl, tctx = ctx.resolve(holder)
             tmpl = merge_defaults(tmpl, self.defaults)
@@ -327,6 +328,14 @@ def resolve_artifact_argument(art: dict[str, Any], variables: Mapping[str, Any],
 
 def _location(art: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in art.items() if k not in ("name", "path", "mode", "globalName", "optional")}
+
+
+def holder_template(holder: dict[str, Any]) -> tuple[str, dict[str, Any] | None]:
+    """(templateName, templateRef) of the node a step/task creates: Argo records the reference as written."""
+    ref = holder.get("templateRef")
+    if ref:
+        return "", {k: ref[k] for k in ("name", "template", "clusterScope") if ref.get(k) is not None}
+    return str(holder.get("template") or ""), None
 
 
 def template_hash(tmpl: dict[str, Any], retry: Any) -> str:

@@ -56,6 +56,7 @@ class Node:
     display_name: str
     type: NodeType
     template_name: str = ""
+    template_ref: dict[str, Any] | None = None  # set (and templateName empty) when called via templateRef
     phase: NodePhase = NodePhase.PENDING
     message: str = ""
     boundary_id: str = ""
@@ -99,6 +100,8 @@ class Node:
             "phase": self.phase.value,
             "boundaryID": self.boundary_id,
         }
+        if self.template_ref:
+            out["templateRef"] = self.template_ref
         if self.message:
             out["message"] = self.message
         if self.children:

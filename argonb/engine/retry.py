@@ -42,6 +42,8 @@ class RetryExec(Exec):
             return
         index = len(self.attempts)
         name = f"{self.name}({index})"
+        if self.name in self.rt.node_templates:  # attempts carry the Retry node's template reference
+            self.rt.node_templates[name] = self.rt.node_templates[self.name]
         local = {"retries": str(index), "node.name": name, **self._last_retry_vars()}
         if template_type(self.tmpl) in POD_TYPES:
             local["pod.name"] = pod_name(self.rt.name, name, str(self.tmpl.get("name", "")))

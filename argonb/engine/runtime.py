@@ -79,7 +79,8 @@ class Runtime:
         self.lock_holders: set[str] = set()  # this run's holders in the process-wide LockManager  # boundary node id -> daemon PodExecs to kill when it ends  # lifecycle hooks waiting for their expression (engine.hooks)
         self._changed = False
         self._child_sets: dict[str, set[str]] = {}
-        self.template_hashes: dict[str, str] = {}  # node name -> hash of its processed template (reuse)
+        self.template_hashes: dict[str, str] = {}
+        self.node_templates: dict[str, tuple[str, dict[str, Any] | None]] = {}  # name -> (templateName, templateRef)  # node name -> hash of its processed template (reuse)
         self.reuse: dict[str, dict[str, Any]] = {}  # node name -> earlier node status to keep (retry/resume)
         self.reuse_from = ""
         self.execution_deadlines: dict[str, float] = {}  # node name -> absolute deadline (retry maxDuration)
@@ -160,6 +161,9 @@ class Runtime:
                     hooked=hooked, retried=retried, inputs=inputs, started_at=self.clock())
         if name in self.template_hashes:
             node.detail["templateHash"] = self.template_hashes[name]
+        holder = self.node_templates.get(name)
+        if holder is not None:  # `initializeNode`: templateName/templateRef come from the calling step/task
+            node.template_name, node.template_ref = holder
         if phase.fulfilled:
             node.finished_at = node.started_at
         self.nodes[node.id] = node

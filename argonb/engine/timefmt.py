@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import datetime as _dt
-
-
 import functools
 import time as _time
 

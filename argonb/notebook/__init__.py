@@ -61,5 +61,8 @@ def run_html(run: Any) -> str:
     nodes = run.nodes
     logs = {str(n["id"]): run.logs(str(n["id"])).splitlines()[-40:] for n in failed_nodes(nodes)
             if n.get("type") == "Pod"}
-    graph = render_svg(run_graph(nodes, name=run.name, workflow=getattr(run, "workflow", None)))
+    from argonb.notebook.widget import static_graph
+
+    graph = static_graph(render_svg(run_graph(nodes, name=run.name, workflow=getattr(run, "workflow", None))),
+                         f"graph of {run.name}")
     return snapshot_html(name=run.name, phase=run.phase, message=run.message, nodes=nodes, graph=graph, logs=logs)

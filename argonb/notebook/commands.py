@@ -120,7 +120,9 @@ def cmd_render(session: Session, args: Any) -> None:
         return
     run = session.find(target).run
     graph = run_graph(run.nodes, name=run.name, workflow=run.workflow)
-    session.show({"text/html": render_svg(graph), "text/plain": graph.to_dot()})
+    from argonb.notebook.widget import static_graph
+
+    session.show({"text/html": static_graph(render_svg(graph), f"graph of {run.name}"), "text/plain": graph.to_dot()})
 
 
 def cmd_templates(session: Session, _args: Any) -> None:
@@ -134,8 +136,9 @@ def cmd_retry(session: Session, args: Any) -> None:
     if not view.run.done:
         raise UsageError(f"{view.run.name} is still running: %workflow stop it or wait for it first")
     old = view.run.name
-    new = view.retry(args.node)
-    print(f"argonb: retrying {old} as {new.name} (for now the whole workflow runs again)")
+    view.retry(args.node)
+    print(f"argonb: retrying {old} (failed nodes and what depends on them run again; succeeded nodes keep "
+          "their outputs)")
     view.display(session.execution_count())
 
 

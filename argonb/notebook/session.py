@@ -17,7 +17,7 @@ from argonb.errors import InvalidWorkflow, errors_only
 from argonb.notebook.actions import LaunchSpec, start_run
 from argonb.notebook.errors import WorkflowCellError, diagnostics_bundle, invalid
 from argonb.notebook.recorder import RunRecorder
-from argonb.notebook.widget import RunView, wait_for
+from argonb.notebook.widget import RunView, static_graph, wait_for
 from argonb.spec.source import Document, Source, parse
 
 TEMPLATE_KINDS = ("WorkflowTemplate", "ClusterWorkflowTemplate", "ConfigMap")
@@ -114,7 +114,8 @@ class Session:
                 raise
             raise WorkflowCellError(str(exc)) from None
         view = RunView(run, recorder, var=options.var, on_new_run=self._adopt, log_lines=self.log_lines)
-        self._remember(view, cell_key=self.cell_id or ("text", cell))
+        # without cell ids (nbclient, plain IPython) a cell is known by its options and its text
+        self._remember(view, cell_key=self.cell_id or ("text", repr(options), cell))
         view.display(self.execution_count())
         if options.wait and not wait_for(view):
             self.show({"text/plain": f"argonb: interrupted; {run.name} was stopped ({run.phase})"})
@@ -203,7 +204,8 @@ class Session:
             self.show({"text/plain": "argonb: nothing to draw (no Workflow or WorkflowTemplate in the cell)"})
             return
         graph = spec_graph(doc.data, self.registry)
-        self.show({"text/html": render_svg(graph), "text/plain": graph.to_dot()})
+        self.show({"text/html": static_graph(render_svg(graph), f"structure of {doc.name}"),
+                   "text/plain": graph.to_dot()})
 
 
 def _template_files(entries: list[str]) -> list[Any]:

@@ -10,6 +10,7 @@ Imports: ipywidgets and IPython.display (lazily, on construction), argonb.render
 
 from __future__ import annotations
 
+import base64
 import html
 import threading
 import time
@@ -35,6 +36,25 @@ from argonb.render.svg import GraphRenderer
 
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 DONE_PHASES = ("Succeeded", "Failed", "Error", "Skipped", "Omitted")
+# Pacing of one view's flushes: each flush "costs" the comm messages and bytes it sent, so a run's widget
+# sends at most ~MESSAGES_PER_SECOND messages and ~BYTES_PER_SECOND (a 1,000-node graph is ~0.9 MB of SVG,
+# and re-sending it ten times a second kept the browser's main thread busy; tests/browser measures this).
+MESSAGES_PER_SECOND = 10
+BYTES_PER_SECOND = 1_000_000
+
+
+def static_graph(markup: str, alt: str = "workflow graph") -> str:
+    """Graph markup for static `text/html` outputs: an inline `<svg>` becomes an `<img>` with a data: URI.
+
+    A reopened notebook's outputs are untrusted, and JupyterLab's HTML sanitizer strips inline `<svg>`,
+    leaving its node titles as loose text; an SVG image survives sanitizing. Markup without `<svg>` (the
+    HTML view used without graphviz) is returned unchanged. The live widget keeps the inline SVG.
+    """
+    start = markup.find("<svg")
+    if start < 0:
+        return markup
+    data = base64.b64encode(markup[start:].encode("utf-8")).decode("ascii")
+    return f'<img class="argonb-graph" alt="{html.escape(alt)}" src="data:image/svg+xml;base64,{data}">'
 
 
 class RunView:
@@ -57,6 +77,10 @@ class RunView:
         self._selected: str | None = None
         self._updating = False
         self._handles: list[Any] = []
+        self._display_lock = threading.Lock()
+        self._disk_logs: dict[tuple[int, str], list[str]] = {}
+        self._next_flush = 0.0  # monotonic time before which a live update waits (see MESSAGES_PER_SECOND)
+        self._paced_ui = 0
         self._ui_version = 0
         self._build()
         recorder.on_change = refresher().poke
@@ -75,7 +99,8 @@ class RunView:
                                       layout=w.Layout(width="340px"))
         self.node_select.observe(self._on_select, names="value")
         self.stop_button = w.Button(description="Stop", icon="stop", button_style="warning", tooltip="stop the run")
-        self.retry_button = w.Button(description="Retry failed nodes", icon="redo", disabled=True)
+        self.retry_button = w.Button(description="Retry failed nodes", icon="redo", disabled=True,
+                                     layout=w.Layout(width="auto"))  # the default width cuts the label
         self.rerun_button = w.Button(description="Re-run", icon="play", disabled=True)
         self.stop_button.on_click(lambda _b: self.stop())
         self.retry_button.on_click(lambda _b: self._guarded(self.retry))
@@ -99,11 +124,12 @@ class RunView:
 
     def display(self, execution_count: int | None = None) -> None:
         """Show the widget (with its static snapshot) in the current output area."""
-        from IPython.display import display
+        from IPython.display import DisplayHandle
 
-        handle = display(self.bundle(), raw=True, display_id=True)
-        if handle is not None:
+        handle = DisplayHandle()
+        with self._display_lock:  # the refresher's final update either sees this handle or precedes the bundle
             self._handles.append(handle)
+            handle.display(self.bundle(), raw=True)
         self.displayed_in = execution_count
 
     def snapshot(self, state: RecordedState | None = None) -> str:
@@ -112,7 +138,8 @@ class RunView:
         logs = {str(n["id"]): self.recorder.log_tail(str(n["id"]))[0] for n in work_nodes(state.nodes)
                 if n.get("phase") in FAILED}
         return snapshot_html(name=self.run.name, phase=state.phase, message=state.message, nodes=state.nodes,
-                             graph=self._graph_markup(state), logs=logs, elapsed=state.elapsed(),
+                             graph=static_graph(self._graph_markup(state), f"graph of {self.run.name}"),
+                             logs=logs, elapsed=state.elapsed(),
                              note=self._note_text())
 
     # ---- refresher side ----------------------------------------------------------------------------------
@@ -127,15 +154,28 @@ class RunView:
             key = (id(self.run), state.version, self._ui_version, int(state.elapsed()), self.superseded_by)
             if key == self._flushed:
                 return
-            self._flushed = key
+            if time.monotonic() < self._next_flush and self._ui_version == self._paced_ui:
+                return  # paced: the refresher comes back within a second (a user's choice is never paced)
+            self._flushed, self._paced_ui = key, self._ui_version
+            before = self._sent_state()
             selected = self._selected or pick_node(state.nodes)
             self._flush_summary(state)
             self.graph.value = self._graph_markup(state)
             self.table.value = node_table_html(state.nodes, selected=selected)
             self._flush_selection(state, selected)
             self._flush_buttons(state)
+            changed = [(a, b) for a, b in zip(before, self._sent_state(), strict=True) if a != b]
+            size = sum(len(b) for _a, b in changed if isinstance(b, str))
+            self._next_flush = time.monotonic() + max(len(changed) / MESSAGES_PER_SECOND, size / BYTES_PER_SECOND)
             if state.finished and not self.final.is_set():
                 self._finalize(state)
+
+    def _sent_state(self) -> tuple[Any, ...]:
+        """What the widgets hold, one entry per comm message a change of it costs."""
+        return (self.header.value, self.counts.value, self.graph.value, self.table.value, self.log.value,
+                self.detail.value, (self.progress.value, self.progress.max, self.progress.bar_style),
+                tuple(self.node_select.options), self.stop_button.disabled, self.retry_button.disabled,
+                self.rerun_button.disabled)
 
     def _flush_summary(self, state: RecordedState) -> None:
         self.header.value = header_html(self.run.name, state.phase, state.message, elapsed=state.elapsed(),
@@ -165,10 +205,23 @@ class RunView:
             self.detail.value = node_detail_html(None)
             return
         lines, total = self.recorder.log_tail(str(node["id"]))
+        if not total and node.get("type") == "Pod" and node.get("phase") in DONE_PHASES:
+            lines = self._disk_log(str(node["id"]))  # e.g. a node a retry kept: an earlier attempt printed it
+            total = len(lines)
         title = f"log of {node.get('displayName')}" + (f" (last {len(lines)} of {total} lines)" if total > len(
             lines) else "")
         self.log.value = log_tail_html(lines, title=title, limit=self.log_lines)
         self.detail.value = node_detail_html(node, self.run.run_dir)
+
+    def _disk_log(self, node_id: str) -> list[str]:
+        """The tail of a finished node's log file, for nodes whose lines this view's recorder never saw."""
+        key = (id(self.run), node_id)
+        if key not in self._disk_logs:
+            try:
+                self._disk_logs[key] = self.run.logs(node_id).splitlines()[-self.log_lines:]
+            except Exception:  # no log on disk (or no such node): show "(no output)"
+                self._disk_logs[key] = []
+        return self._disk_logs[key]
 
     def _flush_buttons(self, state: RecordedState) -> None:
         failed = state.phase in FAILED
@@ -178,9 +231,10 @@ class RunView:
 
     def _finalize(self, state: RecordedState) -> None:
         """The run ended: refresh every static snapshot, then say the final state is out."""
-        bundle = self.bundle()
-        for handle in self._handles:
-            handle.update(bundle, raw=True)
+        with self._display_lock:
+            bundle = self.bundle()
+            for handle in self._handles:
+                handle.update(bundle, raw=True)
         self.final.set()
 
     def _graph_markup(self, state: RecordedState) -> str:
@@ -200,7 +254,7 @@ class RunView:
             return
         self._selected = change["new"] or None
         self._ui_version += 1
-        refresher().poke()
+        refresher().add(self)  # add, not poke: the refresher drops a view once its run's final state is out
 
     def select(self, node: str | None) -> None:
         """Follow `node` (id or display name) in the log pane; None returns to following the active node."""
@@ -208,11 +262,11 @@ class RunView:
             node = str(self.run.node(node)["id"])
         self._selected = node
         self._ui_version += 1
-        refresher().poke()
+        refresher().add(self)
 
     def mark_superseded(self, new_run: str) -> None:
         self.superseded_by = new_run
-        refresher().poke()
+        refresher().add(self)
 
     def stop(self) -> None:
         self.run.stop()

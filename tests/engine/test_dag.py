@@ -175,3 +175,36 @@ def test_empty_loop_is_one_skipped_node_s6_2():
     assert nodes["empty-loop[0].none"]["message"] == "Skipped, empty params"
     assert len(nodes) == 3
     assert run.phase == "Succeeded"
+
+
+BRANCHES = """
+apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: {name: branches}
+spec:
+  entrypoint: main
+  templates:
+  - name: main
+    dag:
+      tasks:
+      - {name: smoke, template: fail}
+      - {name: announce, template: ok, depends: smoke.Succeeded}
+      - {name: rollback, template: slow, depends: smoke.Failed}
+  - name: ok
+    container: {image: alpine, command: [echo, ok]}
+  - name: slow
+    container: {image: alpine, command: [sh, -c, "sleep 0.3; echo rolled back"]}
+  - name: fail
+    container: {image: alpine, command: [sh, -c, "exit 1"]}
+"""
+
+
+def test_dag_is_judged_only_after_every_ready_task_started_and_finished_s3_2():
+    """An Omitted first dependent must not end the DAG while its sibling still runs (Argo creates both in one
+    pass, and the BFS sees the running one)."""
+    run = run_yaml(BRANCHES)
+    nodes = by_display(run)
+    assert nodes["announce"]["phase"] == "Omitted"
+    assert nodes["rollback"]["phase"] == "Succeeded"
+    assert run.logs("rollback").strip() == "rolled back"
+    assert run.phase == "Failed"  # announce, a leaf, inherits the failed branch

@@ -87,3 +87,55 @@ def test_continue_on_failed_lets_next_group_run_s2():
     run = run_yaml(text)
     assert run.phase == "Succeeded"
     assert by_name(run)["steps-fail[1].never"]["phase"] == "Succeeded"
+
+
+def test_argument_outside_its_enum_is_rejected_at_submission():
+    import pytest
+
+    import argonb
+    from argonb.errors import InvalidWorkflow
+
+    text = """
+apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: {generateName: enum-}
+spec:
+  entrypoint: main
+  arguments: {parameters: [{name: greeting, value: hello, enum: [hello, hi]}]}
+  templates:
+  - name: main
+    container: {image: alpine, command: [echo, "{{workflow.parameters.greeting}}"]}
+"""
+    with pytest.raises(InvalidWorkflow) as info:
+        argonb.run(text, parameters={"greeting": "yo"})
+    assert "spec.arguments.greeting.value should be present in spec.arguments.greeting.enum list" in str(info.value)
+    assert argonb.run(text, parameters={"greeting": "hi"}).wait(30).phase == "Succeeded"
+
+
+def test_node_records_template_ref_as_written_s5_11():
+    text = """
+apiVersion: argoproj.io/v1alpha1
+kind: WorkflowTemplate
+metadata: {name: lib}
+spec:
+  templates:
+  - name: hello
+    container: {image: alpine, command: [echo, hi]}
+---
+apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: {name: uses-lib}
+spec:
+  entrypoint: main
+  templates:
+  - name: main
+    steps:
+    - - {name: call, templateRef: {name: lib, template: hello}}
+"""
+    from tests.engine.helpers import by_display, run_yaml
+
+    run = run_yaml(text)
+    node = by_display(run)["call"]
+    assert node["templateRef"] == {"name": "lib", "template": "hello"}
+    assert node["templateName"] == ""
+    assert by_display(run)["uses-lib"]["templateName"] == "main"
