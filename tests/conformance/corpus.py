@@ -30,6 +30,8 @@ ACTIONS = {
 LONG_RUNNING = {
     "forever.yaml": "counts to 1000 with 1 s sleeps (about 17 minutes)",
     "functional/workflow-exit-handler-sleep.yaml": "its exit handler sleeps 600 s",
+    "synchronization-mutex-tmpl-level.yaml": "five 50 s steps serialised by a mutex (about 4 minutes)",
+    "synchronization-db-mutex-tmpl-level.yaml": "five 50 s steps serialised by a mutex (about 4 minutes)",
 }
 
 
