@@ -31,7 +31,7 @@ def pod_name(workflow_name: str, node_name: str, template_name: str) -> str:
     if node_name == workflow_name:
         return workflow_name
     prefix = f"{workflow_name}-{template_name}" if template_name else workflow_name
-    prefix = prefix[:243]
+    prefix = prefix[:242]  # maxPrefixLength (253 - 10) - 1
     return f"{prefix}-{fnv32a(node_name)}"
 
 
