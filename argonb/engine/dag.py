@@ -31,7 +31,7 @@ from argonb.engine.scope import (
     referenced_results,
     skipped_outputs,
 )
-from argonb.engine.steps import _last_attempt
+from argonb.engine.steps import FAIL_FAST_MESSAGE, _last_attempt
 from argonb.engine.workflow import TemplateContext
 from argonb.expr.errors import WhenError
 from argonb.expr.govaluate import evaluate_when
@@ -69,6 +69,8 @@ class DagExec(Exec):
         self.tasks = {str(t.get("name")): _Task(i, t) for i, t in enumerate(dag.get("tasks") or [])}
         self._results = referenced_results("tasks", json_of(tmpl))  # hasOutputResultRef: the whole template
         self.targets: list[str] = []
+        self._child_failed = False
+        self.fail_fast_tripped = False  # template-level failFast stopped new children
         self._unfinished = 0  # tasks (targets and their dependencies) without a fulfilled node yet
         self._busy = 0  # > 0 while tasks are being started: the DAG is not judged mid-pass
 
@@ -177,6 +179,14 @@ class DagExec(Exec):
         self.active += 1
 
         def start() -> None:
+            if self.tmpl.get("failFast") is True and self._child_failed:
+                # template-level failFast (§3.3): once a child failed, nothing new starts (no node at all)
+                self.fail_fast_tripped = True
+                self.limiter.release()
+                task.pending_items -= 1
+                self.active -= 1
+                self._maybe_complete()
+                return
             watch: list[Any] = []
             ex = self.engine.execute(name, spec, self.ctx, spec.get("arguments"), boundary_id=self.node.id,
                                      on_done=lambda ex: self._item_done(task, ex, watch), kind="tasks")
@@ -224,6 +234,8 @@ class DagExec(Exec):
 
     # ---- completion -------------------------------------------------------------------------------------
     def _item_done(self, task: _Task, ex: Exec, watch: list[Any]) -> None:
+        if ex.node.phase.failed_or_error:  # before release(): the next waiting child must see it
+            self._child_failed = True
         self.limiter.release()
         if watch:  # lifecycle hooks get a last look, and the task waits for them
             watch.pop().close(lambda: self._exit_hook(task, ex))
@@ -288,7 +300,13 @@ class DagExec(Exec):
             self.scope.update(skipped_outputs("tasks", task.name, tmpl))
 
     def _maybe_complete(self) -> None:
-        if self.done or self._busy or self.active > 0 or not self.limiter.idle or self._unfinished > 0:
+        if self.done or self._busy or self.active > 0 or not self.limiter.idle:
+            return
+        if self.fail_fast_tripped:
+            self._set_outbound()
+            self.finish(NodePhase.FAILED, FAIL_FAST_MESSAGE)
+            return
+        if self._unfinished > 0:
             return
         phase = assess_phase(self.rt, self.node, [self.tasks[t] for t in self.targets], self.fail_fast)
         if phase is NodePhase.RUNNING:

@@ -98,6 +98,14 @@ class WorkflowLifecycle:
 
     def _start_entry(self) -> None:
         rt = self.rt
+        shutdown = rt.spec.get("shutdown")
+        if shutdown in ("Stop", "Terminate") and not rt.stop_strategy:
+            rt.stop_strategy = str(shutdown)  # `spec.shutdown` set at submission: nothing new starts
+        if rt.spec.get("suspend") and not getattr(self, "_resumed", False):
+            # `spec.suspend: true`: the workflow waits, Running, until `Run.resume()` / `argonb resume`
+            rt.phase, rt.message = "Running", "workflow suspended (spec.suspend); resume to continue"
+            rt.suspended[rt.name] = _WorkflowSuspension(self)
+            return
         rt.phase, rt.message = "Running", ""
         holder = {"template": rt.spec.get("entrypoint", "")}
         self.entry = self.engine.execute(rt.name, holder, rt.context, rt.spec.get("arguments"), boundary_id="",
@@ -162,6 +170,26 @@ class WorkflowLifecycle:
             ex.stop(strategy)
         for ex in list(rt.suspended.values()):
             ex.stop(strategy)
+
+
+class _WorkflowSuspension:
+    """Stands in the runtime's suspended table for a suspended workflow, so resume/stop reach it."""
+
+    def __init__(self, lifecycle: WorkflowLifecycle):
+        self.lifecycle = lifecycle
+        self.node = type("WorkflowNode", (), {"id": lifecycle.rt.name, "name": lifecycle.rt.name,
+                                              "display_name": lifecycle.rt.name})()
+
+    def resume(self, supplied: dict[str, str], **_: object) -> None:
+        rt = self.lifecycle.rt
+        rt.suspended.pop(rt.name, None)
+        self.lifecycle._resumed = True
+        self.lifecycle._start_entry()
+
+    def stop(self, strategy: str) -> None:
+        rt = self.lifecycle.rt
+        rt.suspended.pop(rt.name, None)
+        rt.finish_run("Failed", f"Stopped with strategy '{strategy}'")
 
 
 def workflow_phase(phase: NodePhase) -> str:

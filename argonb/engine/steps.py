@@ -37,6 +37,8 @@ from argonb.expr.errors import WhenError
 from argonb.expr.govaluate import evaluate_when
 from argonb.expr.template import TemplateError, substitute
 
+FAIL_FAST_MESSAGE = "template has failed or errored children and failFast enabled"
+
 
 @dataclass
 class _Child:
@@ -65,6 +67,7 @@ class StepsExec(Exec):
         self.groups: list[_Group] = []
         self.limiter = ChildLimiter(tmpl.get("parallelism"))
         self.fail_fast = bool(tmpl.get("failFast"))
+        self.fail_fast_tripped = False
         self._results = referenced_results("steps", json_of(tmpl))  # hasOutputResultRef: the whole template
 
     def start(self, *, hooked: bool, retried: bool) -> None:
@@ -154,18 +157,20 @@ class StepsExec(Exec):
         group.pending += 1
 
         def start() -> None:
+            if self.fail_fast and self._has_failed_child():
+                # template-level failFast (§3.3): once a child failed, nothing new starts (no node at all)
+                self.fail_fast_tripped = True
+                group.children.remove(child)
+                self.limiter.release()
+                group.pending -= 1
+                self._check_group(group)
+                return
             child.ex = self.engine.execute(name, step, self.ctx, step.get("arguments"), boundary_id=self.node.id,
                                            on_done=lambda ex: self._child_done(group, child), kind="steps")
             self.rt.add_child(group.node, child.ex.node)
             child.watch = watch_hooks(self.engine, step, child.ex.node, "steps", str(step.get("name")), self.scope,
                                       self.arts, self.ctx, self.node.id)
 
-        if self.fail_fast and self._has_failed_child():
-            self._add_done(group, original, name, NodeType.SKIPPED, NodePhase.FAILED,
-                           "template has failed or errored children and failFast enabled")
-            group.pending -= 1
-            group.children.remove(child)
-            return True
         self.limiter.run(start)
         return True
 
@@ -208,6 +213,10 @@ class StepsExec(Exec):
             return
         if group.node.phase is NodePhase.ERROR:  # a reference/when/loop error already decided the group
             self._fail_steps(group.node.message)
+            return
+        if self.fail_fast_tripped:
+            self.rt.set_phase(group.node, NodePhase.FAILED, FAIL_FAST_MESSAGE)
+            self._fail_steps(FAIL_FAST_MESSAGE)
             return
         try:
             self._publish_group_outputs(group)

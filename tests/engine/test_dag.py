@@ -208,3 +208,37 @@ def test_dag_is_judged_only_after_every_ready_task_started_and_finished_s3_2():
     assert nodes["rollback"]["phase"] == "Succeeded"
     assert run.logs("rollback").strip() == "rolled back"
     assert run.phase == "Failed"  # announce, a leaf, inherits the failed branch
+
+
+FAIL_FAST = """
+apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: {name: ff}
+spec:
+  entrypoint: main
+  templates:
+  - name: main
+    parallelism: 1
+    failFast: true
+    steps:
+    - - {name: item, template: work, withSequence: {count: "5"}, arguments: {parameters: [{name: n, value: "{{item}}"}]}}
+  - name: work
+    inputs: {parameters: [{name: n}]}
+    container: {image: alpine, command: [sh, -c, "test {{inputs.parameters.n}} -ne 1"]}
+"""
+
+
+def test_template_fail_fast_with_parallelism_starts_nothing_new_s3_3():
+    run = run_yaml(FAIL_FAST)
+    nodes = by_name(run)
+    pods = [n for n in run.nodes.values() if n["type"] == "Pod"]
+    assert len(pods) == 2  # item 0 succeeded, item 1 failed, items 2-4 never started
+    assert nodes["ff"]["phase"] == "Failed"
+    assert nodes["ff"]["message"] == "template has failed or errored children and failFast enabled"
+    dag = run_yaml(FAIL_FAST.replace("""    steps:
+    - - {name: item,""", """    dag:
+      tasks:
+      - {name: item,"""))
+    assert dag.phase == "Failed"
+    assert len([n for n in dag.nodes.values() if n["type"] == "Pod"]) == 2
+    assert dag.message == "template has failed or errored children and failFast enabled"

@@ -211,3 +211,26 @@ def test_workflow_deadline_fails_running_pods_and_exit_handler_still_runs_s1_3_s
     assert nodes["wf-deadline[0].slow"]["phase"] == "Failed"
     assert nodes["wf-deadline.onExit"]["phase"] == "Succeeded"
     assert "wf-deadline[1].never" not in nodes
+
+
+def test_spec_suspend_waits_for_resume_and_spec_shutdown_stops_s5_7():
+    text = """
+apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: {generateName: paused-}
+spec:
+  entrypoint: main
+  suspend: true
+  templates:
+  - name: main
+    container: {image: alpine, command: [echo, resumed]}
+"""
+    run = argonb.run(text)
+    run.wait(0.5)
+    assert not run.done and not run.nodes
+    run.resume()
+    run.wait(30)
+    assert run.phase == "Succeeded"
+    stopped = run_yaml(text.replace("suspend: true", "shutdown: Stop"))
+    assert stopped.phase in ("Failed", "Error")
+    assert [n["phase"] for n in stopped.nodes.values() if n["type"] != "Skipped"] == []
