@@ -30,6 +30,7 @@ class LaunchSpec:
     registry: Any = None
     home: str | None = None
     parallelism: int | None = None
+    reuse: str | None = None  # edit-and-resume: keep unchanged succeeded nodes of this recorded run
 
 
 _LAUNCHES: weakref.WeakKeyDictionary[Run, LaunchSpec] = weakref.WeakKeyDictionary()
@@ -37,8 +38,14 @@ _LAUNCHES: weakref.WeakKeyDictionary[Run, LaunchSpec] = weakref.WeakKeyDictionar
 
 def start_run(spec: LaunchSpec, subscribers: Iterable[Subscriber] = ()) -> Run:
     """Start a run; `subscribers` see every event from the first. Raises InvalidWorkflow/BackendUnavailable."""
-    from argonb.store import run_recorded
+    from argonb.store import resume_edited, run_recorded
 
+    if spec.reuse:
+        handle = resume_edited(spec.source, spec.reuse, dict(spec.parameters), backend=spec.backend,
+                               templates=list(spec.templates) or None, registry=spec.registry, home=spec.home,
+                               parallelism=spec.parallelism, subscribers=list(subscribers))
+        _LAUNCHES[handle] = spec
+        return handle
     # recorded in the run store, so `%workflow list` / `argonb retry` find it after a kernel restart
     handle = run_recorded(spec.source, dict(spec.parameters), backend=spec.backend,
                           templates=list(spec.templates) or None, registry=spec.registry, home=spec.home,

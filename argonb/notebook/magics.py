@@ -50,6 +50,9 @@ class WorkflowMagics(Magics):
     @argument("--parallelism", type=int, default=None, metavar="N", help="max pods running at once")
     @argument("--templates", action="append", default=[], metavar="PATH",
               help="file or directory of WorkflowTemplates for templateRef (repeatable)")
+    @argument("--reuse", nargs="?", const="", default=None, metavar="RUN",
+              help="edit-and-resume: keep every unchanged succeeded node of RUN (a name, prefix, @latest or a "
+                   "Run variable; default: this cell's previous run) and run only what changed")
     @cell_magic("workflow")
     def workflow_cell(self, line: str, cell: str) -> Any:
         """Validate and run the Argo YAML in this cell; returns the Run at once (its widget updates live).
@@ -59,7 +62,7 @@ class WorkflowMagics(Magics):
         """
         args = parse_argstring(self.workflow_cell, line)
         options = CellOptions(parse_parameters(args.parameter), args.backend, args.name, args.wait,
-                              args.lint_only, args.render_only, args.parallelism, list(args.templates))
+                              args.lint_only, args.render_only, args.parallelism, list(args.templates), args.reuse)
         return self.session.run_cell(options, cell)
 
     @line_magic("workflow")

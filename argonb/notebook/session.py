@@ -34,6 +34,7 @@ class CellOptions:
     render_only: bool = False
     parallelism: int | None = None
     templates: list[str] = field(default_factory=list)
+    reuse: str | None = None  # edit-and-resume from this run ("" = this cell's previous run)
 
 
 class Session:
@@ -102,7 +103,8 @@ class Session:
     def _start(self, source: Source, options: CellOptions, cell: str) -> Run:
         recorder = RunRecorder(self.log_lines)
         spec = LaunchSpec(source, options.parameters, options.backend or self.backend,
-                          tuple(options.templates), self.registry, self.home, options.parallelism)
+                          tuple(options.templates), self.registry, self.home, options.parallelism,
+                          reuse=self._reuse_ref(options.reuse))
         try:
             run = start_run(spec, [recorder.on_event])
         except InvalidWorkflow as exc:
@@ -120,6 +122,16 @@ class Session:
         if options.wait and not wait_for(view):
             self.show({"text/plain": f"argonb: interrupted; {run.name} was stopped ({run.phase})"})
         return run
+
+    def _reuse_ref(self, reuse: str | None) -> str | None:
+        """What `--reuse [RUN]` names: a Run variable, a run name/prefix/@latest, or this cell's previous run."""
+        if reuse is None:
+            return None
+        if reuse:
+            value = (getattr(self.shell, "user_ns", None) or {}).get(reuse)
+            return getattr(value, "name", None) or reuse
+        previous = self.by_cell.get(self.cell_id) if self.cell_id else None
+        return previous.run.name if previous is not None else "@latest"
 
     # ---- views -----------------------------------------------------------------------------------------
     def _remember(self, view: RunView, *, cell_key: Any = None) -> None:

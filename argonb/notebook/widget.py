@@ -14,6 +14,7 @@ import base64
 import html
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from typing import Any
 
@@ -36,10 +37,11 @@ from argonb.render.svg import GraphRenderer
 
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 DONE_PHASES = ("Succeeded", "Failed", "Error", "Skipped", "Omitted")
-# Pacing of one view's flushes: each flush "costs" the comm messages and bytes it sent, so a run's widget
-# sends at most ~MESSAGES_PER_SECOND messages and ~BYTES_PER_SECOND (a 1,000-node graph is ~0.9 MB of SVG,
-# and re-sending it ten times a second kept the browser's main thread busy; tests/browser measures this).
-MESSAGES_PER_SECOND = 10
+# Pacing of one view's live updates (tests/browser measures both in JupyterLab): at most MESSAGES_PER_SECOND
+# comm messages in any second (a flush sends one per widget that changed, up to one per entry of
+# `RunView._sent_state`), and about BYTES_PER_SECOND (a 1,000-node graph is ~0.9 MB of SVG; re-sent ten
+# times a second it kept the browser's main thread busy). A user's choice in the widget is never delayed.
+MESSAGES_PER_SECOND = 12
 BYTES_PER_SECOND = 1_000_000
 
 
@@ -79,7 +81,8 @@ class RunView:
         self._handles: list[Any] = []
         self._display_lock = threading.Lock()
         self._disk_logs: dict[tuple[int, str], list[str]] = {}
-        self._next_flush = 0.0  # monotonic time before which a live update waits (see MESSAGES_PER_SECOND)
+        self._next_flush = 0.0  # monotonic time before which a live update waits (see BYTES_PER_SECOND)
+        self._recent: deque[tuple[float, int]] = deque()  # (when, messages) of the last second's flushes
         self._paced_ui = 0
         self._ui_version = 0
         self._build()
@@ -154,8 +157,8 @@ class RunView:
             key = (id(self.run), state.version, self._ui_version, int(state.elapsed()), self.superseded_by)
             if key == self._flushed:
                 return
-            if time.monotonic() < self._next_flush and self._ui_version == self._paced_ui:
-                return  # paced: the refresher comes back within a second (a user's choice is never paced)
+            if self._ui_version == self._paced_ui and not self._may_send():
+                return  # paced: the refresher comes back within a second
             self._flushed, self._paced_ui = key, self._ui_version
             before = self._sent_state()
             selected = self._selected or pick_node(state.nodes)
@@ -166,9 +169,18 @@ class RunView:
             self._flush_buttons(state)
             changed = [(a, b) for a, b in zip(before, self._sent_state(), strict=True) if a != b]
             size = sum(len(b) for _a, b in changed if isinstance(b, str))
-            self._next_flush = time.monotonic() + max(len(changed) / MESSAGES_PER_SECOND, size / BYTES_PER_SECOND)
+            self._recent.append((time.monotonic(), len(changed)))
+            self._next_flush = time.monotonic() + size / BYTES_PER_SECOND
             if state.finished and not self.final.is_set():
                 self._finalize(state)
+
+    def _may_send(self) -> bool:
+        """Whether a flush now, whatever it changes, keeps this view within its message and byte budgets."""
+        now = time.monotonic()
+        while self._recent and self._recent[0][0] <= now - 1.0:
+            self._recent.popleft()
+        recent = sum(n for _t, n in self._recent)
+        return now >= self._next_flush and recent + len(self._sent_state()) <= MESSAGES_PER_SECOND
 
     def _sent_state(self) -> tuple[Any, ...]:
         """What the widgets hold, one entry per comm message a change of it costs."""

@@ -204,3 +204,47 @@ def test_unknown_backend_is_one_clear_line(ip, capsys, line):
     assert not result.success
     out = capsys.readouterr().out
     assert "unknown backend 'nope'" in out and "Traceback" not in out
+
+
+EDITABLE = """\
+apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata:
+  generateName: editable-
+spec:
+  entrypoint: main
+  templates:
+    - name: main
+      steps:
+        - - name: draw
+            template: draw
+        - - name: use
+            template: use
+            arguments:
+              parameters: [{name: v, value: "{{steps.draw.outputs.result}}"}]
+    - name: draw
+      script:
+        image: python:3
+        command: [python]
+        source: "import random; print(random.random())"
+    - name: use
+      inputs:
+        parameters: [{name: v}]
+      container:
+        image: alpine
+        command: [sh, -c, "echo got {{inputs.parameters.v}}; exit 1"]
+"""
+
+
+def test_reuse_flag_edit_and_resume_keeps_unchanged_nodes(ip):
+    first = ip.run_cell("%%workflow --name wf --wait\n" + EDITABLE)
+    assert first.success
+    run1 = ip.user_ns["wf"]
+    assert run1.phase == "Failed"
+    drawn = run1.node("draw")["outputs"]["result"]
+    fixed = EDITABLE.replace("; exit 1", "")
+    assert ip.run_cell("%%workflow --name wf2 --wait --reuse wf\n" + fixed).success
+    run2 = ip.user_ns["wf2"]
+    assert run2.phase == "Succeeded"
+    assert run2.node("draw")["outputs"]["result"] == drawn  # kept, not drawn again
+    assert f"got {drawn}" in run2.logs("use")
