@@ -11,9 +11,9 @@ import pytest
 
 @pytest.fixture(scope="session")
 def ip():
-    from IPython.testing.globalipapp import start_ipython
+    from IPython.testing.globalipapp import get_ipython, start_ipython
 
-    shell = start_ipython()
+    shell = start_ipython() or get_ipython()  # None when another test module started the shell first
     shell.run_line_magic("load_ext", "argonb")
     return shell
 
