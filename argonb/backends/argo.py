@@ -213,8 +213,11 @@ class ArgoRun:
         return f"<ArgoRun {self.namespace}/{self.name} {self.phase} {done}/{total} pods on {self.server}>"
 
     # ---- logs -----------------------------------------------------------------------------------------------
-    def logs(self, node: str | None = None) -> str:
-        """Full `main` log of a pod node, or of every pod node in start order (`display: line`)."""
+    def logs(self, node: str | None = None, *, tail_bytes: int | None = None) -> str:
+        """Full `main` log of a pod node, or of every pod node in start order (`display: line`); `tail_bytes`:
+        only about the last that many bytes of one node's log (as `Run.logs`)."""
+        if node is not None and tail_bytes is not None:
+            return self._pod_log(self.node(node))[-tail_bytes:]
         if node is None:
             parts = []
             for n in sorted(self.nodes.values(), key=lambda n: (n.get("startedAt") or "", n.get("name", ""))):

@@ -21,8 +21,9 @@ argonb's private test engine, see docs/docker.md). Mapping of a pod node (ARGO-S
   `finally`. Containers carry the labels `argonb.run-id`, `argonb.node-id`, `argonb.pod-name`, `argonb.pid` so
   `cleanup_leftovers()` can remove what a killed process left behind.
 
-Settings (environment): `ARGONB_DOCKER_HOST` (else `DOCKER_HOST`), `ARGONB_DOCKER_NETWORK` (default `none`: the
-container has loopback only, which works offline and never touches the host's network), `ARGONB_DOCKER_PULL`
+Settings (environment): `ARGONB_DOCKER_HOST` (else `DOCKER_HOST`), `ARGONB_DOCKER_NETWORK` (default `isolated`:
+Docker networking disabled, a private network namespace with loopback only, which works offline, never touches the
+host's network and avoids a libnetwork deadlock of Docker 20.10; or a Docker network mode: `none`, `host`, ...), `ARGONB_DOCKER_PULL`
 (`never` forbids every pull, `missing` pulls absent images per imagePullPolicy, the default), `ARGONB_DOCKER_INIT`
 (`1` default: docker-init as PID 1 forwards SIGTERM like Argo's emissary), `ARGONB_DOCKER_GRACE` (seconds, 2).
 """
@@ -79,6 +80,43 @@ def docker_host() -> str | None:
     return None
 
 
+_CLIENTS: dict[str, Any] = {}
+_CLIENTS_LOCK = threading.Lock()
+_ACTIVE: dict[str, Any] = {}  # container id -> client, for the removal at interpreter exit
+_ACTIVE_LOCK = threading.Lock()
+
+
+def shared_client() -> Any:
+    """One client (and connection pool) per engine address for every DockerBackend of this process."""
+    key = docker_host() or ""
+    with _CLIENTS_LOCK:
+        if key not in _CLIENTS:
+            _CLIENTS[key] = make_client()
+        return _CLIENTS[key]
+
+
+def _track(container_id: str, client: Any) -> None:
+    with _ACTIVE_LOCK:
+        _ACTIVE[container_id] = client
+
+
+def _untrack(container_id: str) -> None:
+    with _ACTIVE_LOCK:
+        _ACTIVE.pop(container_id, None)
+
+
+@atexit.register
+def _remove_active() -> None:
+    """At interpreter exit, remove the containers still running (a run abandoned mid-way)."""
+    with _ACTIVE_LOCK:
+        active = list(_ACTIVE.items())
+    for container_id, client in active:
+        try:
+            client.api.remove_container(container_id, force=True, v=True)
+        except Exception:
+            pass
+
+
 def make_client(timeout: float = 120, max_pool_size: int = 64) -> Any:
     """A docker SDK client for the engine `docker_host()` names (raises docker.errors.DockerException)."""
     docker = _import_docker()
@@ -94,7 +132,7 @@ class DockerBackend:
 
     def __init__(self, *, network_mode: str | None = None, pull: str | None = None, init: bool | None = None,
                  grace: float | None = None, client: Any = None):
-        self.network_mode = network_mode or os.environ.get("ARGONB_DOCKER_NETWORK") or "none"
+        self.network_mode = network_mode or os.environ.get("ARGONB_DOCKER_NETWORK") or ISOLATED
         self.pull = (pull or os.environ.get("ARGONB_DOCKER_PULL") or "missing").lower()
         if init is None:
             init = os.environ.get("ARGONB_DOCKER_INIT", "1").lower() not in ("0", "false", "no", "")
@@ -102,9 +140,7 @@ class DockerBackend:
         self.grace = float(grace if grace is not None else os.environ.get("ARGONB_DOCKER_GRACE", "2"))
         self._client = client
         self._lock = threading.Lock()
-        self._active: set[str] = set()
         self._ncpu: float | None = None
-        atexit.register(self._remove_active)
 
     # ---- availability ---------------------------------------------------------------------------------
     def check(self) -> str | None:
@@ -130,7 +166,7 @@ class DockerBackend:
     def client(self) -> Any:
         with self._lock:
             if self._client is None:
-                self._client = make_client()
+                self._client = shared_client()
             return self._client
 
     # ---- one pod --------------------------------------------------------------------------------------
@@ -167,16 +203,18 @@ class DockerBackend:
                 if outcome.exit_code != 0 or outcome.cancelled or outcome.timed_out:
                     outcome.failed_container, outcome.failed_exit_code = init.name, outcome.exit_code
                     return outcome
+            # The first sidecar owns the pod's network namespace; the others and main join it (127.0.0.1 is shared)
             network = self.network_mode
-            for sidecar in request.sidecars:  # the first sidecar owns the pod's network namespace
+            for sidecar in request.sidecars:
                 config = self._aux_config(main_config, sidecar, "sidecar", network)
                 container, pump = self._start_sidecar(client, config, created, request, sidecar.name, on_log)
                 sidecars.append((sidecar.name, container, pump))
                 if container is not None and not network.startswith("container:"):
                     network = f"container:{container.id}"
-            if network != self.network_mode:
-                main_config["network_mode"] = network
-                main_config.pop("hostname", None)
+            if network.startswith("container:"):
+                for key in ("network_mode", "network_disabled", "hostname"):
+                    main_config.pop(key, None)
+                main_config.update(_network_options(network))
             sink = _Sinks(request.pod_dir, on_log)
             result = self._run_container(client, main_config, created, sink, request, cancel, plan=plan)
             for name, container, pump in sidecars:
@@ -203,19 +241,17 @@ class DockerBackend:
             except errors.APIError as exc:
                 return PodResult(exit_code=None, error=f"cannot create container: {_api_message(exc)}")
             created.append(container)
-            with self._lock:
-                self._active.add(container.id)
-            stream = client.api.attach(container.id, stdout=True, stderr=True, stream=True, logs=True, demux=True)
-            reader = threading.Thread(target=_pump, args=(stream, sink), daemon=True,
-                                      name=f"argonb-docker-{request.pod_name}")
-            reader.start()
+            _track(container.id, client)
             try:
-                container.start()
+                _start(container, config)
             except errors.APIError as exc:
-                _close(stream)
                 return PodResult(exit_code=None, error=_start_error(exc, str(config.get("image"))))
+            # Two follow-streams of the container's log, stdout and stderr apart: live, and exactly once (an
+            # attach before start can lose or repeat the first output).
+            readers = [_follow_logs(client, container.id, name, sink, request.pod_name)
+                       for name in ("stdout", "stderr")]
             timed_out = cancelled = False
-            while reader.is_alive():
+            while any(r.is_alive() for r in readers):
                 if cancel.is_set():
                     cancelled = True
                     break
@@ -226,16 +262,22 @@ class DockerBackend:
                         timed_out = True
                         break
                     timeout = min(timeout, left)
-                reader.join(timeout)
+                next(r for r in readers if r.is_alive()).join(timeout)
             if timed_out or cancelled:
                 self._stop(container)
-                reader.join(3.0)
-                _close(stream)
-                reader.join(1.0)
+            for r in readers:
+                r.join(5.0)  # the streams end with the container
             exit_code, oom = self._wait_exit(container, cancel, request.deadline, timed_out or cancelled)
             if exit_code is None:  # the engine went away or the container vanished
                 return PodResult(exit_code=None, error="the container's state is unknown (was it removed?)",
                                  stdout_tail=sink.tail(), timed_out=timed_out, cancelled=cancelled)
+            if not any(r.is_alive() for r in readers):
+                _complete_logs(client, container.id, sink)
+            stderr_tail = bytes(sink.streams["stderr"].tail)
+            if exit_code in (126, 127) and self.init and b"[FATAL tini" in stderr_tail:
+                # docker-init could not exec the command: Kubernetes fails such a container at start (Error)
+                detail = stderr_tail.decode("utf-8", "replace").strip().splitlines()[-1]
+                return PodResult(exit_code=None, error=_tini_error(detail, str(config.get("image"))))
             if plan is not None:
                 plan.copy_out(container)
         finally:
@@ -254,19 +296,14 @@ class DockerBackend:
             on_log(label, f"cannot create sidecar: {_api_message(exc)}")
             return None, None
         created.append(container)
-        with self._lock:
-            self._active.add(container.id)
-        sink = _Sinks(request.pod_dir, on_log, combined=f"{name}.log", prefix=f"{name}.", label=label)
-        stream = client.api.attach(container.id, stdout=True, stderr=True, stream=True, logs=True, demux=True)
-        pump = threading.Thread(target=_pump, args=(stream, sink, True), daemon=True, name=f"argonb-{label}")
-        pump.start()
+        _track(container.id, client)
         try:
-            container.start()
+            _start(container, config)
         except errors.APIError as exc:
-            _close(stream)
             on_log(label, _start_error(exc, str(config.get("image"))))
-            return None, pump
-        return container, pump
+            return None, None
+        sink = _Sinks(request.pod_dir, on_log, combined=f"{name}.log", prefix=f"{name}.", label=label)
+        return container, _follow_logs(client, container.id, "both", sink, name, close=True)
 
     def _aux_config(self, main: dict[str, Any], aux: AuxContainer, role: str, network: str) -> dict[str, Any]:
         """An init container or sidecar: the pod's mounts, user and labels; its own image, command and env."""
@@ -274,9 +311,12 @@ class DockerBackend:
                                                              "stdin_open", "tty", "name", "hostname")}
         config.update(image=aux.image, entrypoint=list(aux.command) if aux.command else None,
                       command=list(aux.args) if aux.args else None, environment=dict(aux.env),
-                      working_dir=aux.working_dir or None, network_mode=network,
+                      working_dir=aux.working_dir or None,
                       name=f"{main['name']}-{role}-{re.sub(r'[^a-zA-Z0-9_.-]', '-', aux.name)[:20]}")
         config["labels"] = {**main["labels"], "argonb.container": f"{role}:{aux.name}"}
+        for key in ("network_mode", "network_disabled"):
+            config.pop(key, None)
+        config.update(_network_options(network))
         for key in ("mem_limit", "memswap_limit", "nano_cpus", "mem_reservation", "cpu_shares"):
             config.pop(key, None)  # the main container's resources are its own
         if not network.startswith("container:") and network != "host":
@@ -313,14 +353,31 @@ class DockerBackend:
         return (int(code) if code is not None else None), oom
 
     def _stop(self, container: Any) -> None:
+        """SIGTERM, then SIGKILL after the grace period. SIGTERM is repeated while waiting: a container that was
+        only just starting (its init not yet handling signals) would otherwise lose it and die by SIGKILL."""
+        import requests  # noqa: PLC0415 - a dependency of the docker SDK
+
         errors = _import_docker().errors
-        try:
-            container.stop(timeout=max(0, int(round(self.grace))))  # SIGTERM, SIGKILL after the grace period
-        except errors.APIError:
+        deadline = time.time() + self.grace
+        while True:
             try:
-                container.kill()
+                container.kill(signal="SIGTERM")
             except errors.APIError:
-                pass
+                return  # not running any more
+            left = deadline - time.time()
+            if left <= 0:
+                break
+            try:
+                container.wait(timeout=max(0.05, min(0.5, left)))
+                return
+            except (requests.exceptions.ReadTimeout, requests.exceptions.ConnectionError):
+                continue
+            except errors.APIError:
+                return
+        try:
+            container.kill()
+        except errors.APIError:
+            pass
 
     def _remove(self, container: Any) -> None:
         errors = _import_docker().errors
@@ -335,20 +392,7 @@ class DockerBackend:
                     container.remove(force=True, v=True)
                 except errors.APIError:
                     pass
-        with self._lock:
-            self._active.discard(container.id)
-
-    def _remove_active(self) -> None:
-        """At interpreter exit, remove the containers this backend still runs."""
-        with self._lock:
-            ids = list(self._active)
-        if not ids or self._client is None:
-            return
-        for cid in ids:
-            try:
-                self._client.api.remove_container(cid, force=True, v=True)
-            except Exception:
-                pass
+        _untrack(container.id)
 
     def _own_network(self) -> bool:
         return not (self.network_mode == "host" or self.network_mode.startswith("container:"))
@@ -425,13 +469,14 @@ class DockerBackend:
             "working_dir": request.working_dir or None,
             "user": user,
             "hostname": _hostname(request.pod_name) if self._own_network() else None,
-            "network_mode": self.network_mode,
+            **_network_options(self.network_mode),
             "labels": {LABEL_RUN: request.run_id, LABEL_NODE: request.node_id, LABEL_POD: request.pod_name,
                        LABEL_PID: str(os.getpid()), LABEL_HOST: _machine()},
             "name": f"argonb-{request.pod_name[:40].strip('-.')}-{secrets.token_hex(3)}",
             "mounts": plan.mounts(run_as_user=user),
             "tmpfs": plan.tmpfs or None,
             "init": self.init,
+            "log_config": {"type": "json-file", "config": {}},  # readable by the logs API whatever the default
             "stdin_open": bool(request.stdin),
             "tty": bool(request.tty and request.stdin),
             "detach": True,
@@ -569,10 +614,16 @@ class MountPlan:
                     if not source.exists():
                         source.mkdir(parents=True, exist_ok=True)
                 self.binds[dest] = (str(source), read_only)
+            elif "configMap" in vol:
+                # the engine wrote the ConfigMap's files at root/<mountPath> (one file for a subPath mount)
+                host = self.root / dest.lstrip("/")
+                if not host.exists():
+                    host.mkdir(parents=True, exist_ok=True)
+                self.binds[dest] = (str(host), True)
             else:
                 kind = next((k for k in vol if k != "name"), "unknown")
                 raise ValueError(f"volume {mount.get('name')!r} of type {kind} is not supported by the docker "
-                                 "backend (emptyDir and hostPath are)")
+                                 "backend (emptyDir, hostPath and configMap are)")
         return under_root
 
     def mounts(self, run_as_user: str | None) -> list[Any]:
@@ -626,7 +677,7 @@ class _Sinks:
 
     def __init__(self, pod_dir: Path, on_log: LogSink, combined: str = "main.log", prefix: str = "",
                  label: str | None = None):
-        self.combined = open(pod_dir / combined, "ab")  # noqa: SIM115 - closed in close()
+        self.combined = open(pod_dir / combined, "ab", buffering=0)  # noqa: SIM115 - closed in close()
         emit = on_log if label is None else (lambda _stream, line: on_log(label, line))
         self.streams = {name: _LineStream(name, pod_dir / f"{prefix}{name}.log", emit, self.combined)
                         for name in ("stdout", "stderr")}
@@ -657,21 +708,22 @@ class _LineStream:
 
     def __init__(self, name: str, path: Path, on_log: LogSink, combined: Any):
         self.name = name
-        self.file = open(path, "ab")  # noqa: SIM115 - closed in close()
+        self.file = open(path, "ab", buffering=0)  # noqa: SIM115 - closed in close(); unbuffered: read live
         self.combined = combined
         self.on_log = on_log
         self.decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
         self.pending = ""
         self.tail = bytearray()
-        self.keep_tail = name == "stdout"
+        self.limit = RESULT_LIMIT if name == "stdout" else 4096  # stdout: the result; stderr: error details
+        self.count = 0
 
     def feed(self, chunk: bytes) -> None:
         self.file.write(chunk)
         self.combined.write(chunk)
-        if self.keep_tail:
-            self.tail += chunk
-            if len(self.tail) > 2 * RESULT_LIMIT:
-                del self.tail[: len(self.tail) - RESULT_LIMIT]
+        self.count += len(chunk)
+        self.tail += chunk
+        if len(self.tail) > 2 * self.limit:
+            del self.tail[: len(self.tail) - self.limit]
         lines = (self.pending + self.decoder.decode(chunk)).split("\n")
         self.pending = lines.pop()
         if len(self.pending) > self.MAX_LINE:
@@ -688,29 +740,39 @@ class _LineStream:
         self.file.close()
 
 
-def _pump(stream: Any, sink: _Sinks, close: bool = False) -> None:
-    try:
-        for item in stream:
-            if isinstance(item, tuple):
-                out, err = item
-            else:
-                out, err = item, None
-            if out:
-                sink.feed("stdout", out)
-            if err:
-                sink.feed("stderr", err)
-    except Exception:
-        pass  # the connection closed under us (container removed, engine gone): the waiter reports it
-    finally:
-        if close:
-            sink.close()
+def _complete_logs(client: Any, container_id: str, sink: _Sinks) -> None:
+    """Once the container has exited its log file is complete; a follow-stream can miss the last lines (it may
+    close as the container stops), so what is missing is read again and appended."""
+    for name in ("stdout", "stderr"):
+        try:
+            full = client.api.logs(container_id, stdout=name == "stdout", stderr=name == "stderr")
+        except Exception:
+            continue
+        have = sink.streams[name].count
+        if isinstance(full, bytes) and len(full) > have:
+            sink.feed(name, full[have:])
 
 
-def _close(stream: Any) -> None:
-    try:
-        stream.close()
-    except Exception:
-        pass
+def _follow_logs(client: Any, container_id: str, which: str, sink: _Sinks, name: str,
+                 close: bool = False) -> threading.Thread:
+    """A thread copying a container's log (`stdout`, `stderr`, or `both` merged as stdout) into the sink."""
+
+    def pump() -> None:
+        try:
+            stream = client.api.logs(container_id, stdout=which != "stderr", stderr=which != "stdout", stream=True,
+                                     follow=True)
+            for chunk in stream:
+                if chunk:
+                    sink.feed("stderr" if which == "stderr" else "stdout", chunk)
+        except Exception:
+            pass  # the connection closed under us (container removed, engine gone): the waiter reports it
+        finally:
+            if close:
+                sink.close()
+
+    thread = threading.Thread(target=pump, daemon=True, name=f"argonb-docker-{name}-{which}")
+    thread.start()
+    return thread
 
 
 # ---- leftovers ------------------------------------------------------------------------------------------
@@ -722,15 +784,14 @@ def cleanup_leftovers(run_id: str | None = None, *, orphans_only: bool = False, 
     try:
         label = f"{LABEL_RUN}={run_id}" if run_id else LABEL_RUN
         removed = []
-        for container in client.containers.list(all=True, filters={"label": label}):
-            labels = container.labels or {}
-            if orphans_only and _owner_alive(labels):
+        for entry in client.api.containers(all=True, filters={"label": label}):
+            if orphans_only and _owner_alive(entry.get("Labels") or {}):
                 continue
             try:
-                container.remove(force=True, v=True)
-                removed.append(container.name)
+                client.api.remove_container(entry["Id"], force=True, v=True)
             except Exception:
                 continue
+            removed.append(str((entry.get("Names") or [entry["Id"]])[0]).lstrip("/"))
         return removed
     finally:
         if own:
@@ -753,6 +814,31 @@ def _owner_alive(labels: dict[str, str]) -> bool:
     except PermissionError:
         return True
     return True
+
+
+# ---- networking ----------------------------------------------------------------------------------------
+ISOLATED = "isolated"
+# Docker 20.10's libnetwork can deadlock when sandboxes are set up (container start) while others are torn down
+# (container exit): starts that go through libnetwork are serialized in this process.
+_LIBNETWORK = threading.Lock()
+
+
+def _network_options(mode: str) -> dict[str, Any]:
+    """`isolated` (the default): Docker's networking is disabled for the container, so libnetwork is not involved
+    at all: a private network namespace with loopback only (runc brings `lo` up). Anything else is a Docker network mode (`none`,
+    `host`, `bridge`, a network name, `container:<id>`)."""
+    if mode == ISOLATED:
+        return {"network_disabled": True}
+    return {"network_mode": mode}
+
+
+def _start(container: Any, config: dict[str, Any]) -> None:
+    mode = str(config.get("network_mode") or "")
+    if config.get("network_disabled") or mode.startswith("container:"):
+        container.start()
+        return
+    with _LIBNETWORK:
+        container.start()
 
 
 # ---- helpers --------------------------------------------------------------------------------------------
@@ -811,6 +897,14 @@ def _short(exc: BaseException) -> str:
 def _api_message(exc: Any) -> str:
     explanation = getattr(exc, "explanation", None)
     return str(explanation or exc).strip()
+
+
+def _tini_error(detail: str, image: str) -> str:
+    match = re.search(r"exec (.+) failed: (.+)$", detail)
+    if match:
+        reason = "executable file not found in $PATH" if "No such file" in match.group(2) else match.group(2)
+        return f"failed to start the container: {match.group(1)!r}: {reason} (image {image!r})"
+    return f"failed to start the container: {detail}"
 
 
 def _start_error(exc: Any, image: str) -> str:

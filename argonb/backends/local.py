@@ -8,15 +8,18 @@ Emulation rules (ARGO-SEMANTICS §5.1, §5.2, §12.4):
   loop children writing `/tmp/color.txt` never collide and nothing litters the host; the working directory is
   the root (images' WORKDIR is `/`);
 - no shell unless the command is one; stdin closed; stdout and stderr captured apart, streamed line by line,
-  and written in full to `stdout.log`/`stderr.log` in the pod directory;
+  and written in full to `stdout.log`/`stderr.log` (once the stream has output) and `main.log` in the pod directory;
 - the process runs in its own process group, killed as a group (SIGTERM, then SIGKILL) on cancel/deadline.
 """
 
 from __future__ import annotations
 
 import codecs
+import functools
+import math
 import os
 import re
+import select
 import selectors
 import shutil
 import signal
@@ -40,6 +43,9 @@ PRIVATE_PATHS = ("/tmp",)
 
 class LocalBackend:
     name = "local"
+
+    def __init__(self) -> None:
+        reaper.start()  # the watchdog exists before the first pod, so no pod can outlive a crash unseen
 
     def check(self) -> str | None:
         return None
@@ -127,16 +133,20 @@ class LocalBackend:
     def _filesystem(self, request: PodRequest) -> PathRewriter:
         """Create the pod's private root and the rewriter that maps container paths into it."""
         root = request.root
+        if os.path.dirname(root) == str(request.pod_dir):  # the usual layout: make both in two mkdir calls
+            _try_mkdir(request.pod_dir)
         root.mkdir(parents=True, exist_ok=True)
         # The pod owns the whole top-level directory of every path it declares (`/mnt/out/x.json` -> `/mnt`),
         # as a container owns its filesystem: `os.mkdir("/mnt/out")` must not touch the host's /mnt.
         tops = {"/" + p.strip("/").split("/")[0] for p in [*request.mapped_paths, *request.mount_paths]
                 if p.startswith("/") and p.strip("/")}
         # a volume mounted under a system directory (`/etc/app`) is private too, but not the rest of /etc
-        system_mounts = [m for m in request.mount_paths if is_system_path(m.rstrip("/"))]
+        system_mounts = [m for m in [*request.mount_paths, *request.private_paths] if is_system_path(m.rstrip("/"))]
         rewrite = PathRewriter(root, [*tops, *PRIVATE_PATHS], always=system_mounts)
         for path in [*request.mount_paths, *PRIVATE_PATHS]:  # mount points exist in the container
-            (root / path.lstrip("/")).mkdir(parents=True, exist_ok=True)
+            target = root / path.lstrip("/")
+            if not target.is_file():  # a subPath mount may already be a staged file
+                target.mkdir(parents=True, exist_ok=True)
         for path in request.mapped_paths:  # like an image: top-level dirs exist, deeper ones if the pod makes them
             top = path.strip("/").split("/")[0]
             if "/" in path.strip("/") and top and not is_system_path("/" + top):
@@ -170,8 +180,13 @@ class LocalBackend:
 
 def _spawn(argv: list[str], cwd: str, env: dict[str, str], stdin: int,
            merge_stderr: bool = False) -> subprocess.Popen[bytes]:
+    if stdin == subprocess.DEVNULL:
+        stdin = _devnull()  # one descriptor for every pod instead of an open and a close per spawn
+    # bufsize=0: the supervisor reads the raw descriptors (os.read), so no buffered reader (and its
+    # isatty/lseek calls) per pipe; a sidecar's merged output is read line by line, buffered
     proc = subprocess.Popen(argv, cwd=cwd, env=env, stdin=stdin, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT if merge_stderr else subprocess.PIPE, start_new_session=True)
+                            stderr=subprocess.STDOUT if merge_stderr else subprocess.PIPE, start_new_session=True,
+                            bufsize=-1 if merge_stderr else 0)
     reaper.register(proc.pid)  # its own session: the pid is the process group id
     return proc
 
@@ -188,7 +203,7 @@ def _pump_sidecar(proc: subprocess.Popen[bytes], request: PodRequest, name: str,
     request.pod_dir.mkdir(parents=True, exist_ok=True)
     with open(request.pod_dir / f"{name}.log", "ab") as log:
         assert proc.stdout is not None
-        for raw in iter(proc.stdout.readline, b""):
+        for raw in iter(lambda: proc.stdout.readline(_Stream.MAX_LINE), b""):  # bounded, like main's lines
             log.write(raw)
             on_log(f"sidecar:{name}", raw.decode("utf-8", "replace").rstrip("\n"))
 
@@ -235,10 +250,10 @@ def _shell_for_image(image: str, argv: list[str]) -> list[str]:
     if argv[0] not in ("sh", "/bin/sh", "ash", "/bin/ash"):
         return argv
     if _is_busybox_image(image):
-        busybox = shutil.which("busybox")
+        busybox = _which("busybox")
         if busybox:
             return [busybox, "sh", *argv[1:]]
-        bash = shutil.which("bash")
+        bash = _which("bash")
         if bash:
             return [bash, *argv[1:]]
     return argv
@@ -252,7 +267,7 @@ def _is_busybox_image(image: str) -> bool:
 def _resolve_program(program: str) -> str:
     if program == "/argosay" or program == "argosay":
         return str(bin_dir() / "argosay")
-    if program in ("python", "python3") and shutil.which(program) is None:
+    if program in ("python", "python3") and _which(program) is None:
         return sys.executable
     return program
 
@@ -261,16 +276,17 @@ def _base_env(root: Path, image: str) -> dict[str, str]:
     """A container does not inherit the host's environment: give it a minimal, predictable one. busybox and
     alpine images find busybox's applets first, as they would in the image."""
     host_path = os.environ.get("PATH", "/usr/local/bin:/usr/bin:/bin")
-    path = f"{bin_dir()}:{host_path}"
+    bins = bin_dir()
+    path = f"{bins}:{host_path}"
     if _is_busybox_image(image):
         applets = busybox_applets()
         if applets:
-            path = f"{bin_dir()}:{applets}:{host_path}"
+            path = f"{bins}:{applets}:{host_path}"
     return {
         "PATH": path,
         "HOME": str(root),
         "LANG": os.environ.get("LANG", "C.UTF-8"),
-        "TMPDIR": str(root / "tmp"),
+        "TMPDIR": f"{root}/tmp",
         "PYTHONUNBUFFERED": "1",
         "HOSTNAME": "localhost",
     }
@@ -278,16 +294,16 @@ def _base_env(root: Path, image: str) -> dict[str, str]:
 
 def _supervise(proc: subprocess.Popen[bytes], request: PodRequest, on_log: LogSink,
                cancel: threading.Event, log_name: str = "main") -> PodResult:
-    request.pod_dir.mkdir(parents=True, exist_ok=True)
-    sel = selectors.DefaultSelector()
+    sel = _selector()
     streams = {}
     assert proc.stdout is not None and proc.stderr is not None
-    combined = open(request.pod_dir / f"{log_name}.log", "ab")  # noqa: SIM115 - both streams, in arrival order
+    pod_dir = str(request.pod_dir)
+    combined = _RawLog(f"{pod_dir}/{log_name}.log", eager=True)  # both streams, in arrival order
     prefix = "" if log_name == "main" else f"{log_name}."
     for name, pipe in (("stdout", proc.stdout), ("stderr", proc.stderr)):
         os.set_blocking(pipe.fileno(), False)
         sel.register(pipe, selectors.EVENT_READ, name)
-        streams[name] = _Stream(name, request.pod_dir / f"{prefix}{name}.log", on_log, combined)
+        streams[name] = _Stream(name, f"{pod_dir}/{prefix}{name}.log", on_log, combined)
     timed_out = cancelled = stragglers = False
     try:
         while sel.get_map():
@@ -380,15 +396,119 @@ def _terminate_group(proc: subprocess.Popen[bytes]) -> None:
         proc.wait()
 
 
+_DEVNULL: list[int] = []
+
+
+def _devnull() -> int:
+    """A read-only /dev/null descriptor kept for the process's life (close-on-exec; Popen dup2()s it to fd 0)."""
+    if not _DEVNULL:
+        with _DEVNULL_LOCK:
+            if not _DEVNULL:
+                _DEVNULL.append(os.open(os.devnull, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0)))
+    return _DEVNULL[0]
+
+
+_DEVNULL_LOCK = threading.Lock()
+
+
+class _PipePoll:
+    """The part of the selectors API `_supervise` uses (register, unregister, select, get_map, close), on a bare
+    poll(2) object: no epoll descriptor to create and close for every pod, and none of the selectors module's
+    per-call bookkeeping. Readable, hung-up and error pipes are all reported as readable, as selectors does."""
+
+    def __init__(self) -> None:
+        self._poll = select.poll()
+        self._keys: dict[int, selectors.SelectorKey] = {}
+
+    def register(self, fileobj: Any, events: int, data: Any = None) -> None:
+        fd = fileobj.fileno()
+        self._keys[fd] = selectors.SelectorKey(fileobj, fd, events, data)
+        self._poll.register(fd, select.POLLIN)
+
+    def unregister(self, fileobj: Any) -> None:
+        fd = fileobj.fileno()
+        del self._keys[fd]
+        self._poll.unregister(fd)
+
+    def get_map(self) -> dict[int, selectors.SelectorKey]:
+        return self._keys
+
+    def select(self, timeout: float | None = None) -> list[tuple[selectors.SelectorKey, int]]:
+        ms = None if timeout is None else max(0, math.ceil(timeout * 1e3))
+        keys = self._keys
+        return [(keys[fd], selectors.EVENT_READ) for fd, _ in self._poll.poll(ms) if fd in keys]
+
+    def close(self) -> None:
+        self._keys.clear()
+
+
+def _selector() -> Any:
+    """poll(2) where there is one (Linux, macOS); a selectors.DefaultSelector elsewhere."""
+    return _PipePoll() if hasattr(select, "poll") else selectors.DefaultSelector()
+
+
+def _try_mkdir(path: Path) -> None:
+    try:
+        os.mkdir(path)
+    except OSError:
+        pass  # exists, or its parent does not: the caller's mkdir(parents=True) settles it
+
+
+@functools.lru_cache(maxsize=64)
+def _which_on(name: str, path: str | None) -> str | None:
+    return shutil.which(name, path=path)
+
+
+def _which(name: str) -> str | None:
+    """`shutil.which`, remembered per PATH value (it stats every PATH entry; pods ask for every spawn)."""
+    return _which_on(name, os.environ.get("PATH"))
+
+
+_LOG_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_APPEND | getattr(os, "O_CLOEXEC", 0)
+
+
+class _RawLog:
+    """An append-only log file written straight to its descriptor: one syscall to open (unless `eager`, on the
+    first write), no buffering, so `argonb logs -f` sees lines as they arrive. A missing pod directory is
+    created, as before."""
+
+    __slots__ = ("fd", "path")
+
+    def __init__(self, path: str, eager: bool = False):
+        self.path = path
+        self.fd = -1
+        if eager:
+            self._open()
+
+    def _open(self) -> None:
+        try:
+            self.fd = os.open(self.path, _LOG_FLAGS, 0o666)
+        except FileNotFoundError:
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+            self.fd = os.open(self.path, _LOG_FLAGS, 0o666)
+
+    def write(self, data: bytes) -> None:
+        if self.fd < 0:
+            self._open()
+        view = memoryview(data)
+        while view:
+            view = view[os.write(self.fd, view):]
+
+    def close(self) -> None:
+        if self.fd >= 0:
+            os.close(self.fd)
+            self.fd = -1
+
+
 class _Stream:
     """Incremental UTF-8 line splitter that also writes the raw bytes to a file and keeps a bounded tail."""
 
     MAX_LINE = 64 * 1024
 
-    def __init__(self, name: str, path: Path, on_log: LogSink, combined: Any):
+    def __init__(self, name: str, path: str, on_log: LogSink, combined: Any):
         self.name = name
         self.combined = combined
-        self.file = open(path, "ab")  # noqa: SIM115 - closed in close()
+        self.file = _RawLog(path)  # created on the first byte: no empty stderr.log for a quiet pod
         self.on_log = on_log
         self.decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
         self.pending = ""
@@ -405,16 +525,24 @@ class _Stream:
         text = self.pending + self.decoder.decode(chunk)
         lines = text.split("\n")
         self.pending = lines.pop()
-        if len(self.pending) > self.MAX_LINE:  # a huge line without newline: emit it in pieces
-            lines.append(self.pending)
-            self.pending = ""
         for line in lines:
-            self.on_log(self.name, line)
+            if len(line) > self.MAX_LINE:
+                self._emit_long(line)
+            else:
+                self.on_log(self.name, line)
+        while len(self.pending) > self.MAX_LINE:  # a huge line without newline: emitted in MAX_LINE pieces
+            self.on_log(self.name, self.pending[: self.MAX_LINE])
+            self.pending = self.pending[self.MAX_LINE:]
+
+    def _emit_long(self, line: str) -> None:
+        """A line longer than MAX_LINE goes out in MAX_LINE pieces: every log event stays bounded."""
+        for start in range(0, len(line), self.MAX_LINE):
+            self.on_log(self.name, line[start:start + self.MAX_LINE])
 
     def close(self) -> None:
         rest = self.pending + self.decoder.decode(b"", final=True)
         if rest:
-            self.on_log(self.name, rest)
+            self._emit_long(rest)
         self.pending = ""
         self.file.close()
         if len(self.tail) > RESULT_LIMIT:

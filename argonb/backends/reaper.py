@@ -55,6 +55,11 @@ def _ensure() -> int | None:
         return _writer
 
 
+def start() -> None:
+    """Start this process's watchdog now (otherwise it starts with the first registration)."""
+    _ensure()
+
+
 def register(pgid: int) -> None:
     """Kill process group `pgid` if this process dies before `unregister(pgid)`."""
     fd = _ensure()

@@ -25,7 +25,7 @@ from argonb.engine.workflow import (
     random_suffix,
     workflow_from_document,
 )
-from argonb.errors import Diagnostic, InvalidWorkflow
+from argonb.errors import Diagnostic, InvalidWorkflow, Span
 from argonb.spec.fastparse import parse_fast as parse
 from argonb.spec.source import Document, Source
 
@@ -49,6 +49,16 @@ def load_documents(source: SourceLike) -> list[Document]:
     return parse(Source(str(source), "<string>"))
 
 
+def _source_name(source: SourceLike) -> str:
+    """How diagnostics name `source` (as `load_documents` names it)."""
+    if isinstance(source, Source):
+        return source.name
+    if isinstance(source, Path) or (isinstance(source, str) and "\n" not in source and source.endswith(
+            (".yaml", ".yml", ".json"))):
+        return str(source)
+    return "<dict>" if isinstance(source, dict) else "<string>"
+
+
 def template_documents(templates: Iterable[SourceLike] | str | Path | None) -> list[Document]:
     """Documents from `--templates`: files, directories (every *.yaml inside) or text."""
     if templates is None:
@@ -64,14 +74,17 @@ def template_documents(templates: Iterable[SourceLike] | str | Path | None) -> l
     return docs
 
 
-def select_workflow(docs: list[Document], registry: Registry) -> Document:
+def select_workflow(docs: list[Document], registry: Registry, source_name: str = "<input>") -> Document:
     """The document to run: the first Workflow (or CronWorkflow); else a lone runnable WorkflowTemplate."""
     for kinds in (("Workflow", "CronWorkflow"), ("WorkflowTemplate", "ClusterWorkflowTemplate")):
         for doc in docs:
-            if doc.kind in kinds and (doc.kind in RUNNABLE or (doc.data.get("spec") or {}).get("entrypoint")):
+            spec = doc.data.get("spec") if doc.kind in kinds else None
+            if doc.kind in kinds and (doc.kind in RUNNABLE or (isinstance(spec, dict) and spec.get("entrypoint"))):
                 return doc
+    # located at the first document (line 1 of an empty source), so the message points somewhere
+    span = docs[0].span(()) if docs else Span(source_name, 1, 1)
     raise InvalidWorkflow([Diagnostic("ARG010", "no runnable document: expected a Workflow, a CronWorkflow or a "
-                                      "WorkflowTemplate with an entrypoint",
+                                      "WorkflowTemplate with an entrypoint", span,
                                       hint="add `kind: Workflow` and `spec.entrypoint`")])
 
 
@@ -153,7 +166,7 @@ def run(source: SourceLike, parameters: dict[str, Any] | None = None, *, backend
         if isinstance(doc.data, dict):
             reg.add_document(doc.data)
     reg = reg.merged(registry)
-    chosen = select_workflow(docs, reg)
+    chosen = select_workflow(docs, reg, _source_name(source))
     if validate_input:
         validate(docs, extra)
     wf = workflow_from_document(chosen.data, reg)
@@ -165,6 +178,8 @@ def run(source: SourceLike, parameters: dict[str, Any] | None = None, *, backend
         meta["namespace"] = namespace
     be = get_backend(backend) if isinstance(backend, str) else backend
     root = home_dir(home)
+    if not root.exists():  # owner-only, as the run store makes it: logs and artifacts may hold private data
+        root.mkdir(mode=0o700, parents=True, exist_ok=True)
     run_dir = root / "runs" / meta["name"]
     run_dir.mkdir(parents=True, exist_ok=True)
     repo = LocalRepository(root / "artifacts")

@@ -4,7 +4,9 @@ Output: tar+gzip by default (single top-level entry = basename of path), key `<w
 `archive: none` stores the file or directory as is under `<wf>/<pod>/<basename>`. Key-only `s3: {key}`
 locations (no bucket/endpoint) map to the same local repository. Input: raw data, repository keys (archives
 auto-detected and unpacked; a single entry is renamed to the input path), http URLs, `subPath`, `mode`.
-Extraction is safe: no absolute names, no `..`, no links escaping the target.
+Extraction is safe: no absolute names, no `..`, no links escaping the target, and bounded: an archive whose
+entries would expand beyond ARGONB_ARTIFACT_MAX_BYTES (default 10 GiB) or number more than
+ARGONB_ARTIFACT_MAX_ENTRIES (default 1,000,000) is refused before its data is inflated.
 """
 
 from __future__ import annotations
@@ -15,12 +17,15 @@ import tarfile
 import tempfile
 import urllib.request
 import zipfile
+import zlib
 from pathlib import Path
 from typing import Any
 
 from argonb.errors import ArgonbError
 
 UNSUPPORTED_LOCATIONS = ("git", "gcs", "azure", "hdfs", "oss", "artifactory", "plugin")
+MAX_UNPACKED_BYTES = 10 << 30
+MAX_ENTRIES = 1_000_000
 
 
 class ArtifactError(ArgonbError):
@@ -143,26 +148,61 @@ def _is_tar(path: Path) -> bool:
         return False
 
 
+def _inside(base: Path, target: Path) -> bool:
+    return target == base or base in target.parents  # not a string prefix: /x/out2 is not inside /x/out
+
+
+def _limits() -> tuple[int, int]:
+    try:
+        return (int(os.environ.get("ARGONB_ARTIFACT_MAX_BYTES") or MAX_UNPACKED_BYTES),
+                int(os.environ.get("ARGONB_ARTIFACT_MAX_ENTRIES") or MAX_ENTRIES))
+    except ValueError:
+        return MAX_UNPACKED_BYTES, MAX_ENTRIES
+
+
+def _within_limits(source: Path, entries: int, size: int) -> None:
+    max_bytes, max_entries = _limits()
+    if entries > max_entries:
+        raise ArtifactError(f"archive {source.name} has more than {max_entries} entries; refusing to unpack it "
+                            "(raise ARGONB_ARTIFACT_MAX_ENTRIES to allow it)")
+    if size > max_bytes:
+        raise ArtifactError(f"archive {source.name} would expand to more than {max_bytes} bytes; refusing to unpack "
+                            "it (raise ARGONB_ARTIFACT_MAX_BYTES to allow it)")
+
+
 def _safe_untar(source: Path, out: Path) -> None:
-    with tarfile.open(source) as tf:
-        if hasattr(tarfile, "data_filter"):
-            tf.extractall(out, filter="data")
-            return
-        base = out.resolve()
-        for member in tf.getmembers():
-            target = (out / member.name).resolve()
-            if not str(target).startswith(str(base)) or member.issym() or member.islnk():
-                raise ArtifactError(f"unsafe archive entry {member.name!r}")
-        tf.extractall(out)  # noqa: S202 - every member checked above
+    try:
+        with tarfile.open(source) as tf:
+            members, size = [], 0
+            for member in tf:  # header by header: a bomb is refused before its data is inflated
+                members.append(member)
+                size += max(member.size, 0)
+                _within_limits(source, len(members), size)
+            if hasattr(tarfile, "data_filter"):
+                tf.extractall(out, members=members, filter="data")
+                return
+            base = out.resolve()
+            for member in members:
+                target = (out / member.name).resolve()
+                if not _inside(base, target) or member.issym() or member.islnk():
+                    raise ArtifactError(f"unsafe archive entry {member.name!r}")
+            tf.extractall(out, members=members)  # noqa: S202 - every member checked above
+    except (tarfile.TarError, EOFError, zlib.error) as exc:  # FilterError (unsafe entry) is a TarError
+        raise ArtifactError(f"cannot unpack archive {source.name}: {exc}") from None
 
 
 def _safe_unzip(source: Path, out: Path) -> None:
     base = out.resolve()
-    with zipfile.ZipFile(source) as zf:
-        for name in zf.namelist():
-            if not str((out / name).resolve()).startswith(str(base)):
-                raise ArtifactError(f"unsafe archive entry {name!r}")
-        zf.extractall(out)
+    try:
+        with zipfile.ZipFile(source) as zf:
+            infos = zf.infolist()
+            _within_limits(source, len(infos), sum(i.file_size for i in infos))  # extraction stops at file_size
+            for name in zf.namelist():
+                if not _inside(base, (out / name).resolve()):
+                    raise ArtifactError(f"unsafe archive entry {name!r}")
+            zf.extractall(out)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, zlib.error, NotImplementedError) as exc:
+        raise ArtifactError(f"cannot unpack archive {source.name}: {exc}") from None
 
 
 def _copy(source: Path, target: Path) -> None:

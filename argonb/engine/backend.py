@@ -8,6 +8,7 @@ Backends are looked up by name in a small lazy registry (`get_backend`).
 from __future__ import annotations
 
 import importlib
+import posixpath
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -52,6 +53,8 @@ class PodRequest:
     root: Path  # emulated container filesystem: container path P lives at root/P
     mapped_paths: list[str] = field(default_factory=list)  # container paths that must resolve under root
     mount_paths: list[str] = field(default_factory=list)  # volume mount points (directories that exist)
+    # input artifact paths: files argonb places in the pod, private to it even under a system directory
+    private_paths: list[str] = field(default_factory=list)
     script: str | None = None
     working_dir: str | None = None
     deadline: float | None = None  # absolute epoch seconds
@@ -67,13 +70,17 @@ class PodRequest:
     image_pull_policy: str = ""  # Always / IfNotPresent / Never ("" = the backend's default)
 
     def host_path(self, container_path: str) -> Path:
-        """Where the engine finds a container path on the host (relative paths are under the workdir)."""
-        in_mount = any(container_path == m or container_path.startswith(m.rstrip("/") + "/") for m in self.mount_paths)
+        """Where the engine finds a container path on the host (relative paths are under the workdir). `..`
+        never climbs out of the pod's root, as it cannot climb out of a container's `/`."""
+        if container_path.startswith("/"):
+            container_path = "/" + posixpath.normpath(container_path).lstrip("/")
+        in_mount = any(container_path == m or container_path.startswith(m.rstrip("/") + "/")
+                       for m in [*self.mount_paths, *self.private_paths])
         if container_path.startswith("/") and is_system_path(container_path.rstrip("/")) and not in_mount:
             return Path(container_path)  # the image's own files: the host stands in for them
         rel = container_path.lstrip("/") if container_path.startswith("/") else \
             f"{(self.working_dir or '/').strip('/')}/{container_path}".lstrip("/")
-        return self.root / rel
+        return self.root / posixpath.normpath("/" + rel).lstrip("/")
 
 
 @dataclass

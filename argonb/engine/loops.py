@@ -9,6 +9,8 @@ from typing import Any
 from argonb.engine.naming import item_text, loop_node_name
 from argonb.errors import ArgonbError
 
+MAX_SEQUENCE_ITEMS = 1_000_000
+
 
 class LoopError(ArgonbError):
     pass
@@ -58,6 +60,9 @@ def expand_sequence(seq: dict[str, Any]) -> list[str]:
             raise LoopError("neither end nor count was specified in withSequence")
     except ValueError as exc:
         raise LoopError(f"withSequence: {exc}") from None
+    if abs(end - start) >= MAX_SEQUENCE_ITEMS:  # a typo like `count: 1000000000000` must fail, not eat memory
+        raise LoopError(f"withSequence would expand to {abs(end - start) + 1} items; argonb expands at most "
+                        f"{MAX_SEQUENCE_ITEMS}")
     fmt = go_format_to_python(str(seq.get("format") or "%d"))
     step = 1 if start <= end else -1
     return [fmt % i for i in range(start, end + step, step)]

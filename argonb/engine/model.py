@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
+from argonb.engine.timefmt import rfc3339
+
 
 class NodePhase(str, Enum):
     PENDING = "Pending"
@@ -89,15 +91,13 @@ class Node:
 
     def to_status(self) -> dict[str, Any]:
         """Argo-shaped node status (the values of `status.nodes`)."""
-        from argonb.engine.timefmt import rfc3339
-
         out: dict[str, Any] = {
             "id": self.id,
             "name": self.name,
             "displayName": self.display_name,
-            "type": self.type.value,
+            "type": self.type._value_,  # `.value` without the enum descriptor (hot: every snapshot)
             "templateName": self.template_name,
-            "phase": self.phase.value,
+            "phase": self.phase._value_,
             "boundaryID": self.boundary_id,
         }
         if self.template_ref:

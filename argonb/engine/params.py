@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import json
+import marshal
 from collections import ChainMap
 from collections.abc import Mapping
 from typing import Any
@@ -28,7 +29,7 @@ def process_args(tmpl: dict[str, Any], args: dict[str, Any] | None, global_vars:
                  local_vars: Mapping[str, Any], config_maps: Mapping[str, Mapping[str, str]]) -> dict[str, Any]:
     """A copy of `tmpl` with inputs filled from `args` and every resolvable tag substituted."""
     new = dict(tmpl)  # only `inputs` is changed in place below; substitution copies the rest
-    new["inputs"] = copy.deepcopy(tmpl.get("inputs") or {})
+    new["inputs"] = copy_data(tmpl.get("inputs") or {})
     args = args or {}
     inputs = new.get("inputs") or {}
     arg_params = {p.get("name"): p for p in args.get("parameters") or [] if isinstance(p, dict)}
@@ -38,6 +39,15 @@ def process_args(tmpl: dict[str, Any], args: dict[str, Any] | None, global_vars:
     for art in inputs.get("artifacts") or []:
         _fill_artifact(art, arg_arts.get(art.get("name")))
     return substitute_params(new, global_vars, local_vars)
+
+
+def copy_data(obj: Any) -> Any:
+    """`copy.deepcopy` of YAML/JSON data at C speed (marshal keeps shared sub-objects shared, as deepcopy does);
+    what marshal cannot copy (other objects, e.g. ABSENT) goes through `copy.deepcopy`."""
+    try:
+        return marshal.loads(marshal.dumps(obj))
+    except ValueError:
+        return copy.deepcopy(obj)
 
 
 def _fill_parameter(param: dict[str, Any], arg: dict[str, Any] | None,

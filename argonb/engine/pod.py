@@ -43,11 +43,17 @@ class PodExec(Exec):
 
     def start(self, *, hooked: bool, retried: bool) -> None:
         tname = str(self.tmpl.get("name", ""))
+        # A pod that gets its `spec.parallelism` slot at once is first published Running: one snapshot instead
+        # of Pending then Running in the same instant. One that waits is published Pending, as before. (A
+        # subclass that creates other nodes when it launches, containerSet, publishes Pending first.)
+        defer = type(self)._launch is PodExec._launch
         self.node = self.rt.create_node(self.name, NodeType.POD, template_name=tname, boundary_id=self.boundary_id,
                                         phase=NodePhase.PENDING, hooked=hooked, retried=retried,
-                                        inputs=_node_inputs(self.tmpl))
+                                        inputs=_node_inputs(self.tmpl), publish=not defer)
         self.node.pod_name = pod_name(self.rt.name, self.name, tname)
         self.rt.acquire_pod_slot(self._launch)
+        if defer and self.node.phase is NodePhase.PENDING:
+            self.rt.publish_node(self.node)  # waiting for a slot
 
     def _launch(self) -> None:
         if self.done:
@@ -71,7 +77,7 @@ class PodExec(Exec):
         if request.script:
             self.node.detail["script"] = request.script
         self.rt.set_phase(self.node, NodePhase.RUNNING)
-        cancel = self.rt.pod_cancels[self.node.id] = threading.Event()
+        cancel = self.rt.pod_cancels[self.node.id] = self.cancel  # unused until now (set only by kill_daemon)
         self.rt.submit(lambda: self._work(request, cancel), self._done)
         if self.tmpl.get("daemon"):
             self.rt.daemons.setdefault(self.boundary_id, []).append(self)
@@ -95,7 +101,7 @@ class PodExec(Exec):
 
     def _request(self) -> PodRequest:
         return self.request_for(self.tmpl.get("script") or self.tmpl.get("container") or {},
-                                _mount_paths(self.tmpl), self.rt.run_dir / "pods" / self.node.pod_name)
+                                _mount_paths(self.tmpl), Path(f"{self.rt.run_dir}/pods/{self.node.pod_name}"))
 
     def request_for(self, container: dict[str, Any], mounts: list[str], pod_dir: Path,
                     root: Path | None = None) -> PodRequest:
@@ -114,7 +120,7 @@ class PodExec(Exec):
             template_name=str(self.tmpl.get("name", "")), image=str(container.get("image", "")),
             command=_strings(container.get("command")), args=_strings(container.get("args")), env=env,
             pod_dir=pod_dir, root=root or pod_dir / "root", mapped_paths=_declared_paths(self.tmpl),
-            mount_paths=mounts,
+            mount_paths=mounts, private_paths=_input_artifact_paths(self.tmpl),
             script=str(container["source"]) if self.tmpl.get("script") and container.get("source") else None,
             working_dir=container.get("workingDir"), deadline=self._deadline(), run_id=self.rt.name,
             stdin=bool(container.get("stdin")), tty=bool(container.get("tty")),
@@ -153,6 +159,8 @@ class PodExec(Exec):
             target = request.host_path(mount_path)
             for name, text in files.items():
                 path = target / name if name else target
+                if not name and path.is_dir() and not any(path.iterdir()):
+                    path.rmdir()  # a subPath mount is a file, not the directory made for the mount point
                 path.parent.mkdir(parents=True, exist_ok=True)
                 path.write_text(text)
 
@@ -268,6 +276,10 @@ class PodExec(Exec):
 
 
 def _aux(spec: dict[str, Any]) -> AuxContainer:
+    for var in spec.get("env") or []:  # as for the main container: refused, never silently dropped
+        if var.get("value") is None and var.get("valueFrom"):
+            raise ValueError(f"{spec.get('name')}: env {var.get('name')!r}: valueFrom ({', '.join(var['valueFrom'])}) "
+                             "needs Kubernetes and is not emulated by the local backend")
     env = {str(v["name"]): str(v["value"]) for v in spec.get("env") or [] if v.get("value") is not None}
     return AuxContainer(name=str(spec.get("name", "")), image=str(spec.get("image", "")),
                         command=_strings(spec.get("command")), args=_strings(spec.get("args")), env=env,
@@ -328,6 +340,13 @@ def _mount_paths(tmpl: dict[str, Any]) -> list[str]:
     container = tmpl.get("container") or tmpl.get("script") or {}
     return [str(m["mountPath"]) for m in container.get("volumeMounts") or [] if str(m.get("mountPath", ""))
             .startswith("/")]
+
+
+def _input_artifact_paths(tmpl: dict[str, Any]) -> list[str]:
+    """Where input artifacts go: argonb writes them, so they are the pod's own files, also under /usr or /bin
+    (never the host's: `path: /usr/local/bin/kubectl` must not replace the user's kubectl)."""
+    return [str(a["path"]) for a in (tmpl.get("inputs") or {}).get("artifacts") or []
+            if isinstance(a, dict) and str(a.get("path") or "").startswith("/")]
 
 
 def _declared_paths(tmpl: dict[str, Any]) -> list[str]:

@@ -89,8 +89,12 @@ class Run:
         """Workflow outputs (`globalName` parameters and artifacts)."""
         return dict(self._rt.outputs)
 
-    def logs(self, node: str | None = None) -> str:
-        """Full log (stdout and stderr as they arrived) of a pod node, or of every pod node in order."""
+    def logs(self, node: str | None = None, *, tail_bytes: int | None = None) -> str:
+        """Full log (stdout and stderr as they arrived) of a pod node, or of every pod node in order.
+        `tail_bytes`: only the end of one node's log (its last whole lines within that many bytes), so showing
+        a 200 MB log's tail never reads the whole file."""
+        if node is not None and tail_bytes is not None:
+            return self._pod_log(self.node(node), tail_bytes)
         if node is None:
             parts = []
             for n in sorted(self.nodes.values(), key=lambda n: n.get("startedAt") or ""):
@@ -101,7 +105,7 @@ class Run:
             return "".join(parts)
         return self._pod_log(self.node(node))
 
-    def _pod_log(self, node: dict[str, Any]) -> str:
+    def _pod_log(self, node: dict[str, Any], tail_bytes: int | None = None) -> str:
         pod = node.get("podName")
         sub = ""
         if node.get("type") == "Container":  # a containerSet container: its log sits in its pod's directory
@@ -116,6 +120,8 @@ class Run:
         path = run_dir / "pods" / str(pod) / f"{sub}main.log" if pod else None
         if path is None or not path.exists():
             return ""
+        if tail_bytes is not None:
+            return _read_tail(path, tail_bytes)
         return path.read_bytes().decode("utf-8", errors="replace")
 
     # ---- control ------------------------------------------------------------------------------------
@@ -176,3 +182,16 @@ class Run:
     def __repr__(self) -> str:
         done, total = self.progress()
         return f"<Run {self.name} {self.phase} {done}/{total} pods>"
+
+
+def _read_tail(path: Path, limit: int) -> str:
+    """The last `limit` bytes of a file, from the first line that starts inside them (unless that cuts all)."""
+    with open(path, "rb") as fh:
+        size = fh.seek(0, 2)
+        fh.seek(max(0, size - limit))
+        data = fh.read(limit)
+    if size > limit:
+        cut = data.find(b"\n")
+        if 0 <= cut < len(data) - 1:
+            data = data[cut + 1:]
+    return data.decode("utf-8", errors="replace")

@@ -35,13 +35,17 @@ class Registry:
     def add_document(self, data: dict[str, Any]) -> str | None:
         """Register a template or ConfigMap document; returns its kind if registered."""
         kind = data.get("kind")
-        name = (data.get("metadata") or {}).get("name", "")
+        meta = data.get("metadata")
+        name = meta.get("name", "") if isinstance(meta, dict) else ""
+        if not isinstance(name, (str, int)):  # junk metadata (the linter reports it): not registered
+            name = ""
         if kind == "WorkflowTemplate" and name:
             self.workflow_templates[name] = data
         elif kind == "ClusterWorkflowTemplate" and name:
             self.cluster_templates[name] = data
         elif kind == "ConfigMap" and name:
-            self.config_maps[name] = {str(k): str(v) for k, v in (data.get("data") or {}).items()}
+            items = data.get("data")
+            self.config_maps[name] = {str(k): str(v) for k, v in items.items()} if isinstance(items, dict) else {}
         else:
             return None
         return str(kind)
@@ -142,8 +146,9 @@ def workflow_from_document(data: dict[str, Any], registry: Registry) -> dict[str
         name = (wf.get("metadata") or {}).get("name", "workflow")
         wf = {"apiVersion": wf.get("apiVersion"), "kind": "Workflow", "metadata": {"generateName": f"{name}-"},
               "spec": {"workflowTemplateRef": {"name": name, "clusterScope": kind == "ClusterWorkflowTemplate"}}}
-    wf.setdefault("metadata", {})
-    wf.setdefault("spec", {})
+    for key in ("metadata", "spec"):  # `metadata: null` / `spec: null` mean absent, as in Kubernetes
+        if not isinstance(wf.get(key), dict):
+            wf[key] = {}
     ref = wf["spec"].get("workflowTemplateRef")
     if ref:
         wf["spec"] = _merge_workflow_template_ref(wf["spec"], ref, registry)

@@ -252,8 +252,15 @@ def _expression(tag: str, env: _Env, mode: _Mode) -> str:
         raise TemplateError(f"failed to marshal evaluated expression: {exc}") from None
 
 
-def _replace(text: str, variables: Mapping[str, Any], mode: _Mode, env: _Env) -> str:
+@lru_cache(maxsize=4096)
+def _scan_short(text: str) -> tuple[tuple[Tag, ...], bool]:
+    """`_scan` of a short text, cached: the same argument strings recur on every node of a loop or fan-out."""
     tags, closed = _scan(text)
+    return tuple(tags), closed
+
+
+def _replace(text: str, variables: Mapping[str, Any], mode: _Mode, env: _Env) -> str:
+    tags, closed = _scan_short(text) if len(text) <= 256 else _scan(text)
     if not closed:
         tail = text[text.find("{{", tags[-1].end if tags else 0):]
         raise TemplateError(f'Cannot find end tag="}}}}" in the template={go_quote(text)} starting from '
@@ -294,7 +301,47 @@ def substitute(obj: Any, variables: Mapping[str, Any], *, allow_unresolved: bool
     return _walk(obj, variables, mode, shared)
 
 
+_LEAVES = frozenset({int, float, bool, type(None)})
+
+
 def _walk(obj: Any, variables: Mapping[str, Any], mode: _Mode, env: _Env) -> Any:
+    # Hot path (every node substitutes its template twice): plain dicts/lists/strings are handled inline,
+    # anything else (subclasses, tuples, other objects) by `_walk_any`; the result is the same either way
+    # (keys before values, new plain containers, strings without tags and leaves kept as they are).
+    cls = type(obj)
+    if cls is dict:
+        out = {}
+        for key, value in obj.items():
+            if type(key) is str:
+                if "{{" in key:
+                    key = _replace(key, variables, mode, env)
+            else:
+                key = _walk(key, variables, mode, env)
+            vcls = type(value)
+            if vcls is str:
+                if "{{" in value:
+                    value = _replace(value, variables, mode, env)
+            elif vcls not in _LEAVES:
+                value = _walk(value, variables, mode, env)
+            out[key] = value
+        return out
+    if cls is list:
+        items = []
+        for value in obj:
+            vcls = type(value)
+            if vcls is str:
+                if "{{" in value:
+                    value = _replace(value, variables, mode, env)
+            elif vcls not in _LEAVES:
+                value = _walk(value, variables, mode, env)
+            items.append(value)
+        return items
+    if cls is str:
+        return _replace(obj, variables, mode, env) if "{{" in obj else obj
+    return _walk_any(obj, variables, mode, env)
+
+
+def _walk_any(obj: Any, variables: Mapping[str, Any], mode: _Mode, env: _Env) -> Any:
     if isinstance(obj, str):
         return _replace(obj, variables, mode, env) if "{{" in obj else obj
     if isinstance(obj, dict):

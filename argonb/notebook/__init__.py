@@ -55,12 +55,13 @@ def unload_ipython_extension(ip: Any) -> None:
 
 def run_html(run: Any) -> str:
     """Static HTML of a run (graph, node table, failed logs): the Run's `text/html` representation."""
+    from argonb.notebook.recorder import LOG_TAIL_BYTES
     from argonb.render import render_svg, run_graph, snapshot_html
     from argonb.render.report import failed_nodes
 
     nodes = run.nodes
-    logs = {str(n["id"]): run.logs(str(n["id"])).splitlines()[-40:] for n in failed_nodes(nodes)
-            if n.get("type") == "Pod"}
+    logs = {str(n["id"]): run.logs(str(n["id"]), tail_bytes=LOG_TAIL_BYTES).splitlines()[-40:]
+            for n in failed_nodes(nodes) if n.get("type") == "Pod"}
     from argonb.notebook.widget import static_graph
 
     graph = static_graph(render_svg(run_graph(nodes, name=run.name, workflow=getattr(run, "workflow", None))),

@@ -24,6 +24,15 @@ from argonb.engine.events import Event, NodeLog, NodeUpdated, RunFinished, RunSt
 log = logging.getLogger("argonb.notebook")
 
 LOG_TAIL_LINES = 500
+LOG_LINE_CHARS = 4096  # a kept line longer than this is cut: widget state (and saved notebooks) stay small
+LOG_TAIL_BYTES = 1 << 20  # how much of a finished pod's log file is read to show its tail
+
+
+def clip_line(line: str) -> str:
+    line = line.rstrip("\n")
+    if len(line) <= LOG_LINE_CHARS:
+        return line
+    return f"{line[:LOG_LINE_CHARS]}… ({len(line) - LOG_LINE_CHARS} more characters; the full log is on disk)"
 
 
 @dataclass(frozen=True)
@@ -66,7 +75,7 @@ class RunRecorder:
                 self._nodes[event.node_id] = event.node
             elif isinstance(event, NodeLog):
                 tail = self._logs.setdefault(event.node_id, deque(maxlen=self._log_lines))
-                tail.append(event.line.rstrip("\n"))
+                tail.append(clip_line(event.line))
                 self._log_totals[event.node_id] = self._log_totals.get(event.node_id, 0) + 1
             elif isinstance(event, RunStarted):
                 self._phase, self._started_at = "Running", event.time
@@ -86,7 +95,7 @@ class RunRecorder:
             for key, text in (logs or {}).items():
                 if key not in self._logs:
                     lines = text.splitlines()
-                    self._logs[key] = deque(lines, maxlen=self._log_lines)
+                    self._logs[key] = deque(map(clip_line, lines[-self._log_lines:]), maxlen=self._log_lines)
                     self._log_totals[key] = len(lines)
             if not self._finished:
                 self._phase, self._message = phase, message

@@ -16,7 +16,7 @@ from argonb.engine.workflow import Registry
 from argonb.errors import InvalidWorkflow, errors_only
 from argonb.notebook.actions import LaunchSpec, start_run
 from argonb.notebook.errors import WorkflowCellError, diagnostics_bundle, invalid
-from argonb.notebook.recorder import RunRecorder
+from argonb.notebook.recorder import LOG_TAIL_BYTES, RunRecorder
 from argonb.notebook.widget import RunView, static_graph, wait_for
 from argonb.spec.source import Document, Source, parse
 
@@ -156,7 +156,8 @@ class Session:
         recorder = RunRecorder(self.log_lines)
         run.subscribe(recorder.on_event)
         nodes = run.nodes
-        logs = {key: run.logs(key) for key, n in nodes.items() if n.get("type") == "Pod"} if run.done else {}
+        logs = {key: run.logs(key, tail_bytes=LOG_TAIL_BYTES) for key, n in nodes.items()
+                if n.get("type") == "Pod"} if run.done else {}
         recorder.seed(nodes, phase=run.phase, message=run.message, finished=run.done, logs=logs)
         view = RunView(run, recorder, log_lines=self.log_lines)
         self.views[run.name] = view

@@ -20,7 +20,7 @@ from typing import Any
 
 from argonb.engine.run import Run
 from argonb.notebook.details import node_detail_html, node_options, pick_node
-from argonb.notebook.recorder import RecordedState, RunRecorder, refresher
+from argonb.notebook.recorder import LOG_TAIL_BYTES, RecordedState, RunRecorder, refresher
 from argonb.render.graph import safe_prefix
 from argonb.render.report import (
     FAILED,
@@ -56,7 +56,9 @@ def static_graph(markup: str, alt: str = "workflow graph") -> str:
     if start < 0:
         return markup
     data = base64.b64encode(markup[start:].encode("utf-8")).decode("ascii")
-    return f'<img class="argonb-graph" alt="{html.escape(alt)}" src="data:image/svg+xml;base64,{data}">'
+    # natural size, like the live graph (the snapshot's wrapper scrolls); JupyterLab would shrink it to fit
+    return (f'<img class="argonb-graph" style="max-width:none" alt="{html.escape(alt)}" '
+            f'src="data:image/svg+xml;base64,{data}">')
 
 
 class RunView:
@@ -230,7 +232,7 @@ class RunView:
         key = (id(self.run), node_id)
         if key not in self._disk_logs:
             try:
-                self._disk_logs[key] = self.run.logs(node_id).splitlines()[-self.log_lines:]
+                self._disk_logs[key] = self.run.logs(node_id, tail_bytes=LOG_TAIL_BYTES).splitlines()[-self.log_lines:]
             except Exception:  # no log on disk (or no such node): show "(no output)"
                 self._disk_logs[key] = []
         return self._disk_logs[key]

@@ -243,6 +243,8 @@ def format_path(path: PathKey) -> str:
 
 
 def _describe_value(value: Any) -> str:
+    if value is None:
+        return "null"
     if isinstance(value, bool):
         return f"boolean {str(value).lower()}"
     if isinstance(value, (int, float)):
@@ -304,6 +306,10 @@ class _Walker:
                 self._type_error(value, "a list", path)
                 return
             for i, item in enumerate(value):
+                if item is None and not isinstance(inner, str):  # Kubernetes rejects null for an object/array
+                    self._type_error(item, f"a mapping ({inner[1]})" if inner[0] == "model" else
+                                     "a list" if inner[0] == "list" else "a mapping", (*path, i))
+                    continue
                 self.walk(item, inner, (*path, i))
         elif kind == "dict":
             if not isinstance(value, dict):

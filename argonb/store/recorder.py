@@ -144,6 +144,8 @@ class _Writer:
             flush_nodes()  # keep run-level rows ordered after the node rows that preceded them
             if item.kind == "event" and isinstance(ev, RunStarted):
                 self._write_started(conn, ev)
+                if item.data.get("source"):
+                    self._write_source(conn, ev.run_id, item.data)
             elif item.kind == "finished" and isinstance(ev, RunFinished):
                 self._write_finished(conn, ev, item.data.get("workflow"))
             elif item.kind == "register":
@@ -161,6 +163,14 @@ class _Writer:
         # a stop request left for an earlier attempt of this name must not stop this one
         conn.execute("UPDATE requests SET handled=? WHERE run=? AND handled IS NULL AND created<?",
                      (time.time(), ev.run_id, ev.time))
+
+    def _write_source(self, conn: Any, name: str, data: dict[str, Any]) -> None:
+        """What a retry needs (source, parameters, templates, backend) goes in with the first commit, so a run
+        interrupted before `attach` registered it can still be retried."""
+        conn.execute("UPDATE runs SET source=?, source_path=?, parameters=?, templates=?, backend=?, resumed_from=?,"
+                     " resubmitted_from=? WHERE name=?",
+                     (data["source"], data["source_path"], compact(data["parameters"]), compact(data["templates"]),
+                      data["backend"], data["resumed_from"], data["resubmitted_from"], name))
 
     def _write_finished(self, conn: Any, ev: RunFinished, workflow: dict[str, Any] | None) -> None:
         conn.execute("UPDATE runs SET phase=?, message=?, finished=?, updated=? WHERE name=?",
@@ -252,6 +262,9 @@ class RunRecorder:
             done = threading.Event()
             self.writer.put(_Item("finished", event, {"workflow": workflow}, done))
             done.wait(FINISH_FLUSH_TIMEOUT)
+            return
+        if isinstance(event, RunStarted):  # with the source: a run killed before `attach` can still be retried
+            self.writer.put(_Item("event", event, dict(self.meta)))
             return
         self.writer.put(_Item("event", event))
 

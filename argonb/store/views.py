@@ -8,16 +8,17 @@ Imports: argonb.engine.durations, argonb.store.store.
 
 from __future__ import annotations
 
+import codecs
 import re
 import time
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any, TextIO
 
 from argonb.engine.durations import parse_duration
 from argonb.store.store import RunRecord, Store
 
 FOLLOW_POLL_SECONDS = 0.25
+READ_CHUNK = 1 << 20  # logs are read in pieces: a 200 MB log is never whole in memory
 _LONG_UNITS = {"d": 86400.0, "w": 7 * 86400.0}
 
 
@@ -120,18 +121,34 @@ def print_logs(store: Store, run: str, node: str | None, out: TextIO) -> None:
     """Every pod's full log, each line prefixed with the node's display name when several pods are shown."""
     rows = pod_rows(store, run, node)
     for row in rows:
-        text = _read(row["log"])
         prefix = f"{row['status'].get('displayName')}: " if node is None else ""
-        for line in text.splitlines():
+        for line in _read_lines(row["log"]):
             out.write(f"{prefix}{line}\n")
     out.flush()
 
 
-def _read(path: str) -> str:
+def _read_lines(path: str) -> Iterator[str]:
+    """The file's lines as `str.splitlines` splits its text, read READ_CHUNK bytes at a time; a line longer than
+    READ_CHUNK comes out in pieces, so memory stays bounded whatever the pod printed."""
     try:
-        return Path(path).read_bytes().decode("utf-8", errors="replace")
+        fh = open(path, "rb")  # noqa: SIM115 - closed below
     except OSError:
-        return ""
+        return
+    with fh:
+        decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        pending = ""
+        while True:
+            chunk = fh.read(READ_CHUNK)
+            lines = (pending + decoder.decode(chunk, final=not chunk)).splitlines(keepends=True)
+            # the last piece may go on in the next chunk (or be the "\r" of a "\r\n"): keep it until then
+            pending = lines.pop() if chunk and lines else ""
+            for line in lines:
+                yield line.splitlines()[0]
+            if len(pending) > READ_CHUNK and not pending.endswith("\r"):
+                yield pending.splitlines()[0]
+                pending = ""
+            if not chunk:
+                return
 
 
 def follow_logs(store: Store, run: str, node: str | None, out: TextIO,
@@ -161,14 +178,18 @@ def _new_lines(path: str, offsets: dict[str, int], partial: dict[str, bytes]) ->
     if not path:
         return
     try:
-        with open(path, "rb") as fh:
-            fh.seek(offsets.get(path, 0))
-            chunk = fh.read()
+        fh = open(path, "rb")  # noqa: SIM115 - closed below
     except OSError:
         return
-    offsets[path] = offsets.get(path, 0) + len(chunk)
-    data = partial.pop(path, b"") + chunk
-    *lines, rest = data.split(b"\n")
-    partial[path] = rest
-    for line in lines:
-        yield line.decode("utf-8", errors="replace")
+    with fh:
+        fh.seek(offsets.get(path, 0))
+        while chunk := fh.read(READ_CHUNK):  # in pieces, up to the end of what is written now
+            offsets[path] = offsets.get(path, 0) + len(chunk)
+            data = partial.pop(path, b"") + chunk
+            *lines, rest = data.split(b"\n")
+            if len(rest) > READ_CHUNK:  # a huge line: printed in pieces, so memory stays bounded
+                lines.append(rest)
+                rest = b""
+            partial[path] = rest
+            for line in lines:
+                yield line.decode("utf-8", errors="replace")

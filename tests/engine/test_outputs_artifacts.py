@@ -179,3 +179,12 @@ def test_missing_config_map_volume_is_an_error_unless_optional():
     run = run_yaml(CONFIGMAP_VOLUME.replace("name: settings}}", "name: nope}}"))
     assert run.phase == "Error"
     assert "configmap 'nope' not found" in run.message
+
+
+def test_config_map_volume_with_sub_path_is_a_single_file():
+    text = CONFIGMAP_VOLUME.replace("- {name: cfg, mountPath: /etc/argonb-test-cm}",
+                                    "- {name: cfg, mountPath: /conf/greeting.txt, subPath: greeting}").replace(
+        '"cat /etc/argonb-test-cm/greeting; echo; cat /etc/argonb-test-cm/target"', '"cat /conf/greeting.txt"')
+    run = run_yaml(text)
+    assert run.phase == "Succeeded", run.message
+    assert run.node("cm-volume")["outputs"]["result"] == "hello"
