@@ -145,8 +145,11 @@ class LocalBackend:
         rewrite = PathRewriter(root, [*tops, *PRIVATE_PATHS], always=system_mounts)
         for path in [*request.mount_paths, *PRIVATE_PATHS]:  # mount points exist in the container
             target = root / path.lstrip("/")
-            if not target.is_file():  # a subPath mount may already be a staged file
+            try:
                 target.mkdir(parents=True, exist_ok=True)
+            except FileExistsError:  # a subPath mount may already be a staged file (no stat when it is new)
+                if not target.is_file():
+                    raise
         for path in request.mapped_paths:  # like an image: top-level dirs exist, deeper ones if the pod makes them
             top = path.strip("/").split("/")[0]
             if "/" in path.strip("/") and top and not is_system_path("/" + top):
@@ -235,13 +238,19 @@ class PathRewriter:
         if norm.startswith("/") and norm != "/" and norm not in self.paths:
             self.paths.append(norm)
             self.paths.sort(key=len, reverse=True)
-            alternation = "|".join(re.escape(p) for p in self.paths)
-            self._regex = re.compile(rf"(?<![\w.\-/]){'(?:' + alternation + ')'}(?![\w.\-])")
+            self._regex = _rewrite_regex(tuple(self.paths))
 
     def __call__(self, text: str) -> str:
         if not self._regex or "/" not in text:
             return text
         return self._regex.sub(lambda m: self.root + m.group(0), text)
+
+
+@functools.lru_cache(maxsize=256)
+def _rewrite_regex(paths: tuple[str, ...]) -> re.Pattern[str]:
+    """The pattern for these paths (longest first); every pod of a template asks for the same one."""
+    alternation = "|".join(re.escape(p) for p in paths)
+    return re.compile(rf"(?<![\w.\-/]){'(?:' + alternation + ')'}(?![\w.\-])")
 
 
 def _shell_for_image(image: str, argv: list[str]) -> list[str]:
@@ -259,6 +268,7 @@ def _shell_for_image(image: str, argv: list[str]) -> list[str]:
     return argv
 
 
+@functools.lru_cache(maxsize=256)
 def _is_busybox_image(image: str) -> bool:
     name = split_image(image)[0].rsplit("/", 1)[-1]
     return name in ("busybox", "alpine") or name.startswith("alpine")
@@ -301,7 +311,8 @@ def _supervise(proc: subprocess.Popen[bytes], request: PodRequest, on_log: LogSi
     combined = _RawLog(f"{pod_dir}/{log_name}.log", eager=True)  # both streams, in arrival order
     prefix = "" if log_name == "main" else f"{log_name}."
     for name, pipe in (("stdout", proc.stdout), ("stderr", proc.stderr)):
-        os.set_blocking(pipe.fileno(), False)
+        # left blocking: every read follows a poll that reported the pipe readable (or hung up), so it returns
+        # at once; two fcntl calls fewer per stream
         sel.register(pipe, selectors.EVENT_READ, name)
         streams[name] = _Stream(name, f"{pod_dir}/{prefix}{name}.log", on_log, combined)
     timed_out = cancelled = stragglers = False

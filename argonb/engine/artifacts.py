@@ -15,7 +15,6 @@ import os
 import shutil
 import tarfile
 import tempfile
-import urllib.request
 import zipfile
 import zlib
 from pathlib import Path
@@ -107,6 +106,8 @@ def stage_input(repo: LocalRepository, artifact: dict[str, Any], dest: Path) -> 
 
 
 def _fetch_http(http: dict[str, Any], dest: Path) -> None:
+    import urllib.request  # here, not at the top: ~20 ms of imports (http.client, email, ssl) for every `argonb run`
+
     url = str(http.get("url", ""))
     try:
         request = urllib.request.Request(url, headers={h["name"]: h.get("value", "")

@@ -367,9 +367,11 @@ def _declared_paths(tmpl: dict[str, Any]) -> list[str]:
 
 
 def _unsupported_volumes(spec: dict[str, Any], tmpl: dict[str, Any], container: dict[str, Any]) -> list[str]:
+    mounts = (container.get("volumeMounts") or []) + ((tmpl.get("containerSet") or {}).get("volumeMounts") or [])
+    if not mounts:
+        return []  # the usual pod: nothing to look up
     volumes = {v.get("name"): v for v in (spec.get("volumes") or []) + (tmpl.get("volumes") or [])}
     claims = {c.get("metadata", {}).get("name") for c in spec.get("volumeClaimTemplates") or []}
-    mounts = (container.get("volumeMounts") or []) + ((tmpl.get("containerSet") or {}).get("volumeMounts") or [])
     problems = []
     for mount in mounts:
         vol = volumes.get(mount.get("name"))
@@ -413,8 +415,8 @@ def config_map_files(spec: dict[str, Any], tmpl: dict[str, Any], container: dict
 
 def _container_options(spec: dict[str, Any], tmpl: dict[str, Any], container: dict[str, Any]) -> dict[str, Any]:
     """What only a container backend uses: resolved volume mounts, securityContext, resources, pull policy."""
-    volumes = {v.get("name"): v for v in (spec.get("volumes") or []) + (tmpl.get("volumes") or [])}
     mounts = (container.get("volumeMounts") or []) + ((tmpl.get("containerSet") or {}).get("volumeMounts") or [])
+    volumes = {v.get("name"): v for v in (spec.get("volumes") or []) + (tmpl.get("volumes") or [])} if mounts else {}
     security = {**(spec.get("securityContext") or {}), **(tmpl.get("securityContext") or {}),
                 **(container.get("securityContext") or {})}
     return dict(

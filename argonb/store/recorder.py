@@ -130,8 +130,7 @@ class _Writer:
         first_seq: dict[tuple[str, str], int] = {}
 
         def flush_nodes() -> None:
-            for key, ev in nodes.items():
-                self._write_node(conn, ev, first_seq[key])
+            self._write_nodes(conn, [(ev, first_seq[key]) for key, ev in nodes.items()])
             nodes.clear()
 
         for item in batch:
@@ -191,15 +190,31 @@ class _Writer:
              compact(data["templates"]), data["backend"], data["resumed_from"], data["resubmitted_from"],
              compact(data["workflow"]), now, data["name"]))
 
+    _NODE_SQL = (
+        "INSERT INTO nodes (run, node_id, name, phase, status, extra, log_path, seq, updated)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        " ON CONFLICT(run, node_id) DO UPDATE SET name=excluded.name, phase=excluded.phase,"
+        " status=excluded.status, extra=excluded.extra, log_path=excluded.log_path, updated=excluded.updated")
+
     def _write_node(self, conn: Any, ev: NodeUpdated, seq: int) -> None:
+        conn.execute(self._NODE_SQL, self._node_row(conn, ev, seq))
+
+    def _write_nodes(self, conn: Any, items: list[tuple[NodeUpdated, int]]) -> None:
+        """One `executemany` per batch (same rows, same order as one `execute` each); a node kept from another
+        run looks up that run's row, so the rows before it are written first."""
+        rows: list[tuple[Any, ...]] = []
+        for ev, seq in items:
+            if rows and ev.extra.get("reused") and ev.extra.get("reusedFrom"):
+                conn.executemany(self._NODE_SQL, rows)
+                rows = []
+            rows.append(self._node_row(conn, ev, seq))
+        if rows:
+            conn.executemany(self._NODE_SQL, rows)
+
+    def _node_row(self, conn: Any, ev: NodeUpdated, seq: int) -> tuple[Any, ...]:
         node = ev.node
-        conn.execute(
-            "INSERT INTO nodes (run, node_id, name, phase, status, extra, log_path, seq, updated)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
-            " ON CONFLICT(run, node_id) DO UPDATE SET name=excluded.name, phase=excluded.phase,"
-            " status=excluded.status, extra=excluded.extra, log_path=excluded.log_path, updated=excluded.updated",
-            (ev.run_id, ev.node_id, str(node.get("name", "")), ev.phase, compact(node), compact(ev.extra),
-             self._log_path(conn, ev), seq, ev.time))
+        return (ev.run_id, ev.node_id, str(node.get("name", "")), ev.phase, compact(node), compact(ev.extra),
+                self._log_path(conn, ev), seq, ev.time)
 
     def _log_path(self, conn: Any, ev: NodeUpdated) -> str:
         pod = ev.node.get("podName")

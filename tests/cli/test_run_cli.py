@@ -78,7 +78,8 @@ def test_invalid_input_exits_2_with_located_error_and_no_traceback(tmp_path):
 
 
 def test_interrupt_stops_the_run_and_exits_130(tmp_path):
-    text = OK.replace('[echo, "hello {{workflow.parameters.who}}"]', "[sleep, '60']")
+    marker = f"{60 + os.getpid() % 1000}.{time.time_ns() % 10**6}"  # a command line no other test runs
+    text = OK.replace('[echo, "hello {{workflow.parameters.who}}"]', f"[sleep, '{marker}']")
     env = {**os.environ, "ARGONB_HOME": str(tmp_path)}
     proc = subprocess.Popen([sys.executable, "-m", "argonb.cli.main", "run", str(write(tmp_path, text))],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=ROOT)
@@ -92,7 +93,7 @@ def test_interrupt_stops_the_run_and_exits_130(tmp_path):
     assert proc.returncode == 130, err
     assert "interrupted" in err
     # the sleep's process group is gone
-    leftover = subprocess.run(["pgrep", "-f", "sleep 60"], capture_output=True, text=True)
+    leftover = subprocess.run(["pgrep", "-f", f"^sleep {marker}"], capture_output=True, text=True)
     assert leftover.stdout.strip() == ""
 
 

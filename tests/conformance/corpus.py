@@ -158,8 +158,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("files", nargs="*")
     parser.add_argument("--local", default="yes")
     parser.add_argument("--workers", type=int, default=12)
+    parser.add_argument("--include-long", action="store_true", help="also run the long-running examples")
     args = parser.parse_args(argv)
-    selected = [c for c in cases(tuple(args.local.split(","))) if c.id not in LONG_RUNNING]
+    selected = [c for c in cases(tuple(args.local.split(","))) if args.include_long or c.id not in LONG_RUNNING]
     if args.files:
         selected = [c for c in selected if c.file.name in args.files or c.id in args.files]
     outcomes = run_all(selected, args.workers)

@@ -13,6 +13,7 @@ import uuid
 from pathlib import Path
 
 import argonb
+from tests.reliability import support
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -87,7 +88,6 @@ def test_background_grandchild_is_killed_when_the_pod_ends():
 
 
 # ---- more ways a run can end (issue: reliability floor) -------------------------------------------------------
-from tests.reliability import support  # noqa: E402
 
 
 def _yaml(body: str) -> str:
