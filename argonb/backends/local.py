@@ -8,13 +8,13 @@ Emulation rules (ARGO-SEMANTICS §5.1, §5.2, §12.4):
   loop children writing `/tmp/color.txt` never collide and nothing litters the host; the working directory is
   the root (images' WORKDIR is `/`);
 - no shell unless the command is one; stdin closed; stdout and stderr captured apart, streamed line by line,
-  and written in full to `stdout.log`/`stderr.log` (once the stream has output) and `main.log` in the pod directory;
+  and written in full to `stdout.log`/`stderr.log` (each once its stream has output) and `main.log` (both, in
+  arrival order) in the pod directory;
 - the process runs in its own process group, killed as a group (SIGTERM, then SIGKILL) on cancel/deadline.
 """
 
 from __future__ import annotations
 
-import codecs
 import functools
 import math
 import os
@@ -27,17 +27,24 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from argonb.backends import reaper
 from argonb.backends.images import effective_argv, split_image
+from argonb.backends.podlogs import RESULT_LIMIT as RESULT_LIMIT  # re-exported: tests and docs name it here
+from argonb.backends.podlogs import Stream as _Stream
+from argonb.backends.podlogs import open_streams
+from argonb.backends.spawner import SpawnedProcess
 from argonb.backends.stand_ins import bin_dir, busybox_applets
+from argonb.backends.supervisor import PodWatch, supervisor
+from argonb.backends.supervisor import supported as _supervision_supported
 from argonb.engine.backend import AuxContainer, LogSink, PodRequest, PodResult, is_system_path
 
-RESULT_LIMIT = 256 * 1024  # outputs.result keeps the last 256 KiB (§5.3)
 KILL_GRACE = 2.0
 PRIVATE_PATHS = ("/tmp",)
+SUPERVISED = _supervision_supported()  # plain pods go through the spawn helper (else: a thread per pod)
 
 
 
@@ -46,6 +53,8 @@ class LocalBackend:
 
     def __init__(self) -> None:
         reaper.start()  # the watchdog exists before the first pod, so no pod can outlive a crash unseen
+        if SUPERVISED:
+            supervisor().spawner()  # started now: warm by the time the first pod is ready
 
     def check(self) -> str | None:
         return None
@@ -58,8 +67,7 @@ class LocalBackend:
         except OSError as exc:
             return PodResult(exit_code=None, error=f"cannot prepare pod: {exc}")
         if not argv:
-            return PodResult(exit_code=None, error="no command: the template sets no command and argonb does not "
-                             f"know the default command of image {request.image!r} (set `command`)")
+            return PodResult(exit_code=None, error=_no_command(request.image))
         for init in request.init_containers:
             code = self._run_init(request, rewrite, init, on_log, cancel)
             if isinstance(code, PodResult):
@@ -74,6 +82,32 @@ class LocalBackend:
                 result.failed_container, result.failed_exit_code = name, code
                 break
         return result
+
+    def start(self, request: PodRequest, on_log: LogSink, cancel: threading.Event,
+              on_exit: Callable[[PodResult], None]) -> bool:
+        """Start a plain pod (main container only, no terminal) through the spawn helper and return at once;
+        `on_exit(result)` is called from the supervisor thread when it ends. False: nothing was started, this
+        pod needs `run()` on a thread of its own."""
+        if request.init_containers or request.sidecars or request.tty or not SUPERVISED:
+            return False
+        rewrite, dirs = self._layout(request)
+        files: list[tuple[str, bytes, int]] = []
+        argv, env, cwd = self._command(request, rewrite, request.image, request.command, request.args,
+                                       request.env, request.working_dir, request.script, staged=(dirs, files))
+        if not argv:
+            on_exit(PodResult(exit_code=None, error=_no_command(request.image)))
+            return True
+        # not opened yet: the helper makes the pod directory
+        logs, streams = open_streams(str(request.pod_dir), on_log, "main", eager=False)
+
+        def spawn_failed(exc: OSError) -> PodResult:
+            for stream in streams.values():
+                stream.close()
+            logs.close()
+            return PodResult(exit_code=None, error=_spawn_error(argv, request.image, exc))
+
+        watch = PodWatch(request, streams, logs, cancel, on_exit, _finish_watched, spawn_failed)
+        return supervisor().spawn(watch, argv, env, cwd, dirs, files)
 
     def _run_main(self, request: PodRequest, argv: list[str], env: dict[str, str], cwd: str, on_log: LogSink,
                   cancel: threading.Event) -> PodResult:
@@ -92,11 +126,18 @@ class LocalBackend:
             if terminal:
                 os.close(terminal[1])
         try:
+            return self._supervise_main(proc, request, on_log, cancel)
+        finally:
+            if terminal:
+                os.close(terminal[0])
+
+    @staticmethod
+    def _supervise_main(proc: subprocess.Popen[bytes], request: PodRequest, on_log: LogSink,
+                        cancel: threading.Event) -> PodResult:
+        try:
             return _supervise(proc, request, on_log, cancel)
         finally:
             _kill_group(proc)
-            if terminal:
-                os.close(terminal[0])
 
     def _run_init(self, request: PodRequest, rewrite: PathRewriter, init: AuxContainer, on_log: LogSink,
                   cancel: threading.Event) -> PodResult | int:
@@ -130,6 +171,23 @@ class LocalBackend:
         pump.start()
         return sidecar.name, proc
 
+    def _layout(self, request: PodRequest) -> tuple[PathRewriter, list[str]]:
+        """The rewriter that maps container paths into the pod's private root, and the directories to create
+        (pod directory, root, mount points and `/tmp`, top-level directories of declared paths), in order."""
+        root = request.root
+        root_s = str(root)
+        dirs = [str(request.pod_dir), root_s] if os.path.dirname(root_s) == str(request.pod_dir) else [root_s]
+        tops = {"/" + p.strip("/").split("/")[0] for p in [*request.mapped_paths, *request.mount_paths]
+                if p.startswith("/") and p.strip("/")}
+        system_mounts = [m for m in [*request.mount_paths, *request.private_paths] if is_system_path(m.rstrip("/"))]
+        rewrite = PathRewriter(root, [*tops, *PRIVATE_PATHS], always=system_mounts)
+        dirs += [f"{root_s}/{path.lstrip('/')}" for path in [*request.mount_paths, *PRIVATE_PATHS]]
+        for path in request.mapped_paths:
+            top = path.strip("/").split("/")[0]
+            if "/" in path.strip("/") and top and not is_system_path("/" + top):
+                dirs.append(f"{root_s}/{top}")
+        return rewrite, dirs
+
     def _filesystem(self, request: PodRequest) -> PathRewriter:
         """Create the pod's private root and the rewriter that maps container paths into it."""
         root = request.root
@@ -143,12 +201,13 @@ class LocalBackend:
         # a volume mounted under a system directory (`/etc/app`) is private too, but not the rest of /etc
         system_mounts = [m for m in [*request.mount_paths, *request.private_paths] if is_system_path(m.rstrip("/"))]
         rewrite = PathRewriter(root, [*tops, *PRIVATE_PATHS], always=system_mounts)
+        root_s = str(root)
         for path in [*request.mount_paths, *PRIVATE_PATHS]:  # mount points exist in the container
-            target = root / path.lstrip("/")
+            target = f"{root_s}/{path.lstrip('/')}"
             try:
-                target.mkdir(parents=True, exist_ok=True)
+                _makedirs(target)
             except FileExistsError:  # a subPath mount may already be a staged file (no stat when it is new)
-                if not target.is_file():
+                if not os.path.isfile(target):
                     raise
         for path in request.mapped_paths:  # like an image: top-level dirs exist, deeper ones if the pod makes them
             top = path.strip("/").split("/")[0]
@@ -158,14 +217,21 @@ class LocalBackend:
 
     def _command(self, request: PodRequest, rewrite: PathRewriter, image: str, command: list[str] | None,
                  args: list[str] | None, env_vars: dict[str, str], working_dir: str | None,
-                 script: str | None) -> tuple[list[str], dict[str, str], str]:
+                 script: str | None, staged: tuple[list[str], list[tuple[str, bytes, int]]] | None = None,
+                 ) -> tuple[list[str], dict[str, str], str]:
+        """argv, env and working directory of a container. `staged`: (dirs, files) the spawn helper creates;
+        without it, the script file and working directory are created here."""
         root = request.root
-        argv = effective_argv(image, command, args)
+        # `command` given: the image's ENTRYPOINT/CMD do not matter (effective_argv's own rule), no table lookup
+        argv = list(command) + list(args or []) if command else effective_argv(image, command, args)
         if script:
             script_path = root / "argo" / "staging" / "script"
-            script_path.parent.mkdir(parents=True, exist_ok=True)
-            script_path.write_text(rewrite(script))
-            os.chmod(script_path, 0o755)
+            if staged is not None:
+                staged[1].append((str(script_path), rewrite(script).encode(), 0o755))
+            else:
+                script_path.parent.mkdir(parents=True, exist_ok=True)
+                script_path.write_text(rewrite(script))
+                os.chmod(script_path, 0o755)
             argv = [*argv, "/argo/staging/script"]  # §5.2: appended as the last argument
             rewrite.add("/argo/staging/script")
         argv = [rewrite(a) for a in argv]
@@ -177,7 +243,10 @@ class LocalBackend:
         cwd = root
         if working_dir:
             cwd = root / working_dir.lstrip("/")
-            cwd.mkdir(parents=True, exist_ok=True)
+            if staged is not None:
+                staged[0].append(str(cwd))
+            else:
+                cwd.mkdir(parents=True, exist_ok=True)
         return argv, env, str(cwd)
 
 
@@ -192,6 +261,11 @@ def _spawn(argv: list[str], cwd: str, env: dict[str, str], stdin: int,
                             bufsize=-1 if merge_stderr else 0)
     reaper.register(proc.pid)  # its own session: the pid is the process group id
     return proc
+
+
+def _no_command(image: str) -> str:
+    return ("no command: the template sets no command and argonb does not know the default command of image "
+            f"{image!r} (set `command`)")
 
 
 def _spawn_error(argv: list[str], image: str, exc: OSError) -> str:
@@ -286,7 +360,7 @@ def _base_env(root: Path, image: str) -> dict[str, str]:
     """A container does not inherit the host's environment: give it a minimal, predictable one. busybox and
     alpine images find busybox's applets first, as they would in the image."""
     host_path = os.environ.get("PATH", "/usr/local/bin:/usr/bin:/bin")
-    bins = bin_dir()
+    bins = _bin_dir()
     path = f"{bins}:{host_path}"
     if _is_busybox_image(image):
         applets = busybox_applets()
@@ -305,16 +379,12 @@ def _base_env(root: Path, image: str) -> dict[str, str]:
 def _supervise(proc: subprocess.Popen[bytes], request: PodRequest, on_log: LogSink,
                cancel: threading.Event, log_name: str = "main") -> PodResult:
     sel = _selector()
-    streams = {}
     assert proc.stdout is not None and proc.stderr is not None
-    pod_dir = str(request.pod_dir)
-    combined = _RawLog(f"{pod_dir}/{log_name}.log", eager=True)  # both streams, in arrival order
-    prefix = "" if log_name == "main" else f"{log_name}."
+    logs, streams = open_streams(str(request.pod_dir), on_log, log_name)
     for name, pipe in (("stdout", proc.stdout), ("stderr", proc.stderr)):
         # left blocking: every read follows a poll that reported the pipe readable (or hung up), so it returns
         # at once; two fcntl calls fewer per stream
         sel.register(pipe, selectors.EVENT_READ, name)
-        streams[name] = _Stream(name, f"{pod_dir}/{prefix}{name}.log", on_log, combined)
     timed_out = cancelled = stragglers = False
     try:
         while sel.get_map():
@@ -348,10 +418,41 @@ def _supervise(proc: subprocess.Popen[bytes], request: PodRequest, on_log: LogSi
         sel.close()
         for s in streams.values():
             s.close()
-        combined.close()
+        logs.close()
     if exit_code < 0:
         exit_code = 128 - exit_code  # signal exits appear as 128+n, like a container's
     return PodResult(exit_code=exit_code, stdout_tail=bytes(streams["stdout"].tail), timed_out=timed_out,
+                     cancelled=cancelled)
+
+
+def _finish_watched(watch: PodWatch, timed_out: bool, cancelled: bool, stragglers: bool) -> PodResult:
+    """The end of a pod the supervisor watched, with `_supervise`'s rules: kill on deadline or cancel, kill what
+    main left behind, drain what is left in the pipes, then the group goes (as when `run()` returns)."""
+    proc = watch.proc
+    sel = _selector()
+    try:
+        for name in ("stdout", "stderr"):
+            pipe = getattr(proc, name)
+            if pipe is not None and pipe.fileno() in watch.pipes:
+                sel.register(pipe, selectors.EVENT_READ, name)
+        if timed_out or cancelled:
+            _kill_group(proc)
+        elif stragglers:
+            _terminate_stragglers(proc.pid)
+        _drain(sel, watch.streams)
+        exit_code = proc.wait()
+    finally:
+        sel.close()
+        for s in watch.streams.values():
+            s.close()
+        watch.logs.close()
+        for pipe in (proc.stdout, proc.stderr):
+            if pipe is not None:
+                pipe.close()
+        _kill_group(proc)
+    if exit_code < 0:
+        exit_code = 128 - exit_code  # signal exits appear as 128+n, like a container's
+    return PodResult(exit_code=exit_code, stdout_tail=bytes(watch.streams["stdout"].tail), timed_out=timed_out,
                      cancelled=cancelled)
 
 
@@ -375,15 +476,18 @@ def _drain(sel: selectors.BaseSelector, streams: dict[str, _Stream]) -> None:
                 sel.unregister(key.fileobj)
 
 
-def _kill_group(proc: subprocess.Popen[bytes]) -> None:
+def _kill_group(proc: subprocess.Popen[bytes] | SpawnedProcess) -> None:
     """SIGTERM the whole process group, then SIGKILL what is left (grandchildren included)."""
+    if proc.pid is None and (not isinstance(proc, SpawnedProcess) or proc.wait_started() is None):
+        return  # the helper never started it
     try:
         _terminate_group(proc)
     finally:
-        reaper.unregister(proc.pid)
+        if isinstance(proc, subprocess.Popen):  # the helper's pods are its to kill if this process dies
+            reaper.unregister(proc.pid)
 
 
-def _terminate_group(proc: subprocess.Popen[bytes]) -> None:
+def _terminate_group(proc: subprocess.Popen[bytes] | SpawnedProcess) -> None:
     try:
         pgid = os.getpgid(proc.pid)
     except ProcessLookupError:
@@ -458,6 +562,29 @@ def _selector() -> Any:
     return _PipePoll() if hasattr(select, "poll") else selectors.DefaultSelector()
 
 
+def _makedirs(path: str) -> None:
+    """`Path(path).mkdir(parents=True, exist_ok=True)` on a string (no Path objects on the per-pod path)."""
+    try:
+        os.mkdir(path)
+    except FileNotFoundError:
+        os.makedirs(path, exist_ok=True)
+    except FileExistsError:
+        if not os.path.isdir(path):
+            raise
+
+
+_BIN_DIRS: list[str] = []
+
+
+def _bin_dir() -> str:
+    """`stand_ins.bin_dir()`, asked again only when its directory went away (one string stat per pod)."""
+    if _BIN_DIRS and os.path.exists(_BIN_DIRS[-1] + "/cowsay"):
+        return _BIN_DIRS[-1]
+    path = str(bin_dir())
+    _BIN_DIRS.append(path)
+    return path
+
+
 def _try_mkdir(path: Path) -> None:
     try:
         os.mkdir(path)
@@ -473,88 +600,3 @@ def _which_on(name: str, path: str | None) -> str | None:
 def _which(name: str) -> str | None:
     """`shutil.which`, remembered per PATH value (it stats every PATH entry; pods ask for every spawn)."""
     return _which_on(name, os.environ.get("PATH"))
-
-
-_LOG_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_APPEND | getattr(os, "O_CLOEXEC", 0)
-
-
-class _RawLog:
-    """An append-only log file written straight to its descriptor: one syscall to open (unless `eager`, on the
-    first write), no buffering, so `argonb logs -f` sees lines as they arrive. A missing pod directory is
-    created, as before."""
-
-    __slots__ = ("fd", "path")
-
-    def __init__(self, path: str, eager: bool = False):
-        self.path = path
-        self.fd = -1
-        if eager:
-            self._open()
-
-    def _open(self) -> None:
-        try:
-            self.fd = os.open(self.path, _LOG_FLAGS, 0o666)
-        except FileNotFoundError:
-            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-            self.fd = os.open(self.path, _LOG_FLAGS, 0o666)
-
-    def write(self, data: bytes) -> None:
-        if self.fd < 0:
-            self._open()
-        view = memoryview(data)
-        while view:
-            view = view[os.write(self.fd, view):]
-
-    def close(self) -> None:
-        if self.fd >= 0:
-            os.close(self.fd)
-            self.fd = -1
-
-
-class _Stream:
-    """Incremental UTF-8 line splitter that also writes the raw bytes to a file and keeps a bounded tail."""
-
-    MAX_LINE = 64 * 1024
-
-    def __init__(self, name: str, path: str, on_log: LogSink, combined: Any):
-        self.name = name
-        self.combined = combined
-        self.file = _RawLog(path)  # created on the first byte: no empty stderr.log for a quiet pod
-        self.on_log = on_log
-        self.decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
-        self.pending = ""
-        self.tail = bytearray()
-        self.keep_tail = name == "stdout"
-
-    def feed(self, chunk: bytes) -> None:
-        self.file.write(chunk)
-        self.combined.write(chunk)
-        if self.keep_tail:
-            self.tail += chunk
-            if len(self.tail) > 2 * RESULT_LIMIT:
-                del self.tail[: len(self.tail) - RESULT_LIMIT]
-        text = self.pending + self.decoder.decode(chunk)
-        lines = text.split("\n")
-        self.pending = lines.pop()
-        for line in lines:
-            if len(line) > self.MAX_LINE:
-                self._emit_long(line)
-            else:
-                self.on_log(self.name, line)
-        while len(self.pending) > self.MAX_LINE:  # a huge line without newline: emitted in MAX_LINE pieces
-            self.on_log(self.name, self.pending[: self.MAX_LINE])
-            self.pending = self.pending[self.MAX_LINE:]
-
-    def _emit_long(self, line: str) -> None:
-        """A line longer than MAX_LINE goes out in MAX_LINE pieces: every log event stays bounded."""
-        for start in range(0, len(line), self.MAX_LINE):
-            self.on_log(self.name, line[start:start + self.MAX_LINE])
-
-    def close(self) -> None:
-        rest = self.pending + self.decoder.decode(b"", final=True)
-        if rest:
-            self._emit_long(rest)
-        self.pending = ""
-        self.file.close()
-        if len(self.tail) > RESULT_LIMIT:
-            del self.tail[: len(self.tail) - RESULT_LIMIT]

@@ -78,12 +78,45 @@ class PodExec(Exec):
             self.node.detail["script"] = request.script
         self.rt.set_phase(self.node, NodePhase.RUNNING)
         cancel = self.rt.pod_cancels[self.node.id] = self.cancel  # unused until now (set only by kill_daemon)
-        self.rt.submit(lambda: self._work(request, cancel), self._done)
+        if self._unthreaded_possible():
+            self.rt.start_without_worker(lambda: self._start_unthreaded(request, cancel))
+        else:
+            self.rt.submit(lambda: self._work(request, cancel), self._done)
         if self.tmpl.get("daemon"):
             self.rt.daemons.setdefault(self.boundary_id, []).append(self)
             self.cancel = cancel
             probe = (self.tmpl.get("container") or self.tmpl.get("script") or {}).get("readinessProbe")
             self.rt.submit(lambda: wait_ready(probe, cancel), self._daemon_ready)
+
+    def _unthreaded_possible(self) -> bool:
+        """A pod with nothing to stage before it or to archive after it can go to the backend's `start()`, when it
+        has one, and no worker thread waits on it (the local backend's supervisor watches every such pod). A
+        subclass that runs its pod its own way (containerSet) keeps its worker."""
+        return (getattr(self.rt.backend, "start", None) is not None and type(self)._work is PodExec._work
+                and _plain(self.tmpl))
+
+    def _start_unthreaded(self, request: PodRequest, cancel: threading.Event) -> None:
+        node_id = request.node_id
+        log_line = self.rt.log_line
+        started = self.rt.backend.start(request, lambda stream, line: log_line(node_id, stream, line),  # type: ignore[attr-defined]
+                                        cancel, lambda result: self._exited(request, result))
+        if not started:  # the backend wants a thread for this one after all
+            self.rt.worker_free()
+            self.rt.submit(lambda: self._work(request, cancel), self._done)
+
+    def _exited(self, request: PodRequest, result: PodResult) -> None:
+        """The backend's thread: outputs are read there (small files), the node is finished on the loop."""
+        outcome: PodOutcome | BaseException
+        try:
+            outcome = self._outcome(request, result)
+        except Exception as exc:
+            outcome = exc
+
+        def done() -> None:
+            self.rt.worker_free()
+            self._done(outcome)
+
+        self.rt.post(done)
 
     def _daemon_ready(self, ready: Any) -> None:
         """§5.10: a daemon is fulfilled ("Daemoned") once running and ready; dependents go on."""
@@ -273,6 +306,13 @@ class PodExec(Exec):
             for art in outcome.outputs.get("artifacts") or []:
                 self.rt.add_global_artifact(art)
         self.finish(outcome.phase, outcome.message)
+
+
+def _plain(tmpl: dict[str, Any]) -> bool:
+    """No input artifacts or configMap files to stage, no output artifacts to archive, not a daemon."""
+    container = tmpl.get("script") or tmpl.get("container") or {}
+    return not (tmpl.get("daemon") or (tmpl.get("inputs") or {}).get("artifacts")
+                or (tmpl.get("outputs") or {}).get("artifacts") or container.get("volumeMounts"))
 
 
 def _aux(spec: dict[str, Any]) -> AuxContainer:

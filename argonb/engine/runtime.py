@@ -112,6 +112,9 @@ class Runtime:
         self._timers: list[tuple[float, int, Callable[[], None]]] = []
         self._timer_seq = itertools.count()
         self._pool = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="argonb-pod")
+        self._max_workers = max_workers
+        self._unthreaded = 0  # pods the backend runs without a worker thread, counted against max_workers
+        self._unthreaded_waiting: deque[Callable[[], None]] = deque()
         self._thread: threading.Thread | None = None
         self._stopping = False
         self.active_execs: set[Any] = set()
@@ -307,6 +310,22 @@ class Runtime:
                 self._pod_waiters.popleft()()
         finally:
             self._releasing = False
+
+    def start_without_worker(self, start: Callable[[], None]) -> None:
+        """A pod that needs no worker thread still counts against `max_workers`, the bound the thread pool puts
+        on the others: how many pods of this run are running at once (loop thread only)."""
+        if self._unthreaded < self._max_workers:
+            self._unthreaded += 1
+            start()
+        else:
+            self._unthreaded_waiting.append(start)
+
+    def worker_free(self) -> None:
+        """The end of a pod started with `start_without_worker`: the next one waiting goes (loop thread)."""
+        self._unthreaded -= 1
+        while self._unthreaded_waiting and self._unthreaded < self._max_workers:
+            self._unthreaded += 1
+            self._unthreaded_waiting.popleft()()
 
     def submit(self, work: Callable[[], Any], done: Callable[[Any], None]) -> None:
         """Run `work` on a worker thread, then `done(result)` on the loop thread."""

@@ -5,7 +5,8 @@
 # The engine listens on unix://$ARGONB_DOCKER_ROOT/docker.sock (default /var/tmp/argonb-docker) with
 # --bridge=none --iptables=false: it never changes the host's firewall, forwarding or interfaces, and
 # containers get loopback only. Images are built offline with `docker import` (no registry):
-#   argonb-test/busybox  from Debian's busybox-static binary (extracted, not installed: it conflicts with the
+#   argonb-test/busybox  from Debian's busybox-static binary (copied from /bin/busybox when .ci/run installed
+#                        busybox-static; else extracted from the package, which conflicts with the dynamic
 #                        `busybox` package the local backend uses), tagged busybox, alpine, alpine:3.18, alpine:3.23
 #   argonb-test/python   a debootstrap'ed Debian python3, tagged python:3.11, python:3, python:alpine3.23, ...
 #   argoproj/argosay:v2/v1  busybox + argonb's own argosay/cowsay stand-ins

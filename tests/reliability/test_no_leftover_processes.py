@@ -12,6 +12,8 @@ import time
 import uuid
 from pathlib import Path
 
+import pytest
+
 import argonb
 from tests.reliability import support
 
@@ -120,21 +122,28 @@ def test_workflow_active_deadline_kills_the_pod_and_its_grandchildren():
     assert _wait_gone(marker) == []
 
 
-def test_an_exception_while_supervising_a_pod_kills_it_and_errors_the_node():
+@pytest.mark.parametrize("path", ["threaded", "supervised"])
+def test_an_exception_while_supervising_a_pod_kills_it_and_errors_the_node(path):
+    """Both ways the local backend runs a pod: a worker thread per pod (`run`), or the shared supervisor thread
+    fed by the spawn helper (`start`)."""
     from argonb.backends.local import LocalBackend
 
     running_when_it_exploded: list[int] = []
 
+    def explode(stream, line):
+        running_when_it_exploded.append(len(_alive(marker)))
+        raise RuntimeError("log sink exploded")
+
     class Exploding(LocalBackend):  # the engine's log sink raising in the middle of a pod's output
         def run(self, request, on_log, cancel):
-            def explode(stream, line):
-                running_when_it_exploded.append(len(_alive(marker)))
-                raise RuntimeError("log sink exploded")
             return super().run(request, explode, cancel)
+
+        def start(self, request, on_log, cancel, on_exit):
+            return path == "supervised" and super().start(request, explode, cancel, on_exit)
 
     marker = _marker()
     text = _workflow(marker).replace(f'"sleep {marker} & sleep {marker}; true"',
-                                     f'"sleep {marker} & echo started; sleep {marker}"')
+                                     f'"sleep {marker} & sleep 0.3; echo started; sleep {marker}"')
     with support.TracebackCatcher() as caught:
         run = argonb.run(text, backend=Exploding()).wait(60)
     assert run.phase == "Error" and "log sink exploded" in run.node(run.name)["message"]

@@ -1,0 +1,154 @@
+"""A container's logs on disk and as events: `main.log` (stdout and stderr in arrival order), `stdout.log`,
+`stderr.log` (each once its stream has output), and line events for the engine.
+
+While only one stream has written, its file would be a byte-for-byte copy of `main.log`: its bytes are held
+(up to `HOLD` bytes) and at the end the file is made a hard link of `main.log`, one directory entry instead of
+a second file written alongside (file creation is much of a short pod's disk work). Once both streams write, or
+one passes `HOLD`, both files are written as output arrives. Nothing in argonb reads them while the pod runs;
+`argonb logs -f` follows `main.log`, which is always written as it comes.
+"""
+
+from __future__ import annotations
+
+import codecs
+import os
+from pathlib import Path
+
+from argonb.engine.backend import LogSink
+
+RESULT_LIMIT = 256 * 1024  # outputs.result keeps the last 256 KiB (§5.3)
+HOLD = 1 << 20
+_LOG_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_APPEND | getattr(os, "O_CLOEXEC", 0)
+
+
+class RawLog:
+    """An append-only log file written straight to its descriptor: one syscall to open (unless `eager`, on the
+    first write), no buffering, so `argonb logs -f` sees lines as they arrive. A missing pod directory is
+    created."""
+
+    __slots__ = ("fd", "path")
+
+    def __init__(self, path: str, eager: bool = False):
+        self.path = path
+        self.fd = -1
+        if eager:
+            self.open()
+
+    def open(self) -> None:
+        try:
+            self.fd = os.open(self.path, _LOG_FLAGS, 0o666)
+        except FileNotFoundError:
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+            self.fd = os.open(self.path, _LOG_FLAGS, 0o666)
+
+    def write(self, data: bytes) -> None:
+        if self.fd < 0:
+            self.open()
+        view = memoryview(data)
+        while view:
+            view = view[os.write(self.fd, view):]
+
+    def close(self) -> None:
+        if self.fd >= 0:
+            os.close(self.fd)
+            self.fd = -1
+
+
+class PodLogs:
+    """The three files of one container (`<prefix>stdout.log`, `<prefix>stderr.log`, `<log_name>.log`)."""
+
+    def __init__(self, pod_dir: str, log_name: str = "main", eager: bool = True):
+        prefix = "" if log_name == "main" else f"{log_name}."
+        self.combined = RawLog(f"{pod_dir}/{log_name}.log", eager=eager)
+        self.files = {name: RawLog(f"{pod_dir}/{prefix}{name}.log") for name in ("stdout", "stderr")}
+        self.held: dict[str, bytearray] = {"stdout": bytearray(), "stderr": bytearray()}
+        self.live = False  # both stream files are written as output arrives
+        self.wrote: set[str] = set()
+
+    def write(self, stream: str, chunk: bytes) -> None:
+        self.combined.write(chunk)
+        self.wrote.add(stream)
+        if self.live:
+            self.files[stream].write(chunk)
+            return
+        held = self.held[stream]
+        held += chunk
+        if len(self.wrote) > 1 or len(held) > HOLD:
+            self._go_live()
+
+    def _go_live(self) -> None:
+        self.live = True
+        for stream, held in self.held.items():
+            if held:
+                self.files[stream].write(bytes(held))
+                held.clear()
+
+    def close(self) -> None:
+        """Close everything; `main.log` exists afterwards even for a pod that printed nothing."""
+        if self.combined.fd < 0:
+            self.combined.open()
+        self.combined.close()
+        if not self.live and len(self.wrote) == 1:
+            (stream,) = self.wrote
+            try:
+                os.link(self.combined.path, self.files[stream].path)
+                self.held[stream].clear()
+            except OSError:  # no hard links here (or the name is taken): write the copy
+                pass
+        self._go_live()
+        for f in self.files.values():
+            f.close()
+
+
+class Stream:
+    """Incremental UTF-8 line splitter for one stream: raw bytes to the pod's logs, bounded line events to
+    `on_log`, and (stdout) the tail that becomes `outputs.result`."""
+
+    MAX_LINE = 64 * 1024
+
+    def __init__(self, name: str, logs: PodLogs, on_log: LogSink):
+        self.name = name
+        self.logs = logs
+        self.on_log = on_log
+        self.decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        self.pending = ""
+        self.tail = bytearray()
+        self.keep_tail = name == "stdout"
+
+    def feed(self, chunk: bytes) -> None:
+        self.logs.write(self.name, chunk)
+        if self.keep_tail:
+            self.tail += chunk
+            if len(self.tail) > 2 * RESULT_LIMIT:
+                del self.tail[: len(self.tail) - RESULT_LIMIT]
+        text = self.pending + self.decoder.decode(chunk)
+        lines = text.split("\n")
+        self.pending = lines.pop()
+        for line in lines:
+            if len(line) > self.MAX_LINE:
+                self._emit_long(line)
+            else:
+                self.on_log(self.name, line)
+        while len(self.pending) > self.MAX_LINE:  # a huge line without newline: emitted in MAX_LINE pieces
+            self.on_log(self.name, self.pending[: self.MAX_LINE])
+            self.pending = self.pending[self.MAX_LINE:]
+
+    def _emit_long(self, line: str) -> None:
+        """A line longer than MAX_LINE goes out in MAX_LINE pieces: every log event stays bounded."""
+        for start in range(0, len(line), self.MAX_LINE):
+            self.on_log(self.name, line[start:start + self.MAX_LINE])
+
+    def close(self) -> None:
+        """Emit the last partial line (the files are closed by `PodLogs.close`)."""
+        rest = self.pending + self.decoder.decode(b"", final=True)
+        if rest:
+            self._emit_long(rest)
+        self.pending = ""
+        if len(self.tail) > RESULT_LIMIT:
+            del self.tail[: len(self.tail) - RESULT_LIMIT]
+
+
+def open_streams(pod_dir: str, on_log: LogSink, log_name: str = "main",
+                 eager: bool = True) -> tuple[PodLogs, dict[str, Stream]]:
+    logs = PodLogs(pod_dir, log_name, eager)
+    return logs, {name: Stream(name, logs, on_log) for name in ("stdout", "stderr")}
