@@ -429,27 +429,29 @@ def _finish_watched(watch: PodWatch, timed_out: bool, cancelled: bool, straggler
     """The end of a pod the supervisor watched, with `_supervise`'s rules: kill on deadline or cancel, kill what
     main left behind, drain what is left in the pipes, then the group goes (as when `run()` returns)."""
     proc = watch.proc
-    sel = _selector()
     try:
-        for name in ("stdout", "stderr"):
-            pipe = getattr(proc, name)
-            if pipe is not None and pipe.fileno() in watch.pipes:
-                sel.register(pipe, selectors.EVENT_READ, name)
-        if timed_out or cancelled:
+        if watch.pipes:  # not the usual end (both pipes at EOF, main exited): kill, then read what is left
+            sel = _selector()
+            for name in ("stdout", "stderr"):
+                pipe = getattr(proc, name)
+                if pipe is not None and pipe.fileno() in watch.pipes:
+                    sel.register(pipe, selectors.EVENT_READ, name)
+            if timed_out or cancelled:
+                _kill_group(proc)
+            elif stragglers:
+                _terminate_stragglers(proc.pid)
+            _drain(sel, watch.streams)
+            sel.close()
+        elif timed_out or cancelled:
             _kill_group(proc)
-        elif stragglers:
-            _terminate_stragglers(proc.pid)
-        _drain(sel, watch.streams)
-        exit_code = proc.wait()
+        exit_code = proc.wait()  # the helper SIGKILLed the group when it reaped main
     finally:
-        sel.close()
         for s in watch.streams.values():
             s.close()
         watch.logs.close()
         for pipe in (proc.stdout, proc.stderr):
             if pipe is not None:
                 pipe.close()
-        _kill_group(proc)
     if exit_code < 0:
         exit_code = 128 - exit_code  # signal exits appear as 128+n, like a container's
     return PodResult(exit_code=exit_code, stdout_tail=bytes(watch.streams["stdout"].tail), timed_out=timed_out,
@@ -573,15 +575,22 @@ def _makedirs(path: str) -> None:
             raise
 
 
-_BIN_DIRS: list[str] = []
+_BIN_DIRS: list[tuple[str, float]] = []  # (directory, when it was last seen to exist)
 
 
 def _bin_dir() -> str:
-    """`stand_ins.bin_dir()`, asked again only when its directory went away (one string stat per pod)."""
-    if _BIN_DIRS and os.path.exists(_BIN_DIRS[-1] + "/cowsay"):
-        return _BIN_DIRS[-1]
+    """`stand_ins.bin_dir()`, asked again only when its directory went away (a temp cleaner): looked at once a
+    second at most, not at every pod."""
+    now = time.monotonic()
+    if _BIN_DIRS:
+        path, seen = _BIN_DIRS[-1]
+        if now - seen < 1.0:
+            return path
+        if os.path.exists(path + "/cowsay"):
+            _BIN_DIRS[-1] = (path, now)
+            return path
     path = str(bin_dir())
-    _BIN_DIRS.append(path)
+    _BIN_DIRS.append((path, now))
     return path
 
 

@@ -137,6 +137,12 @@ def reap():
             return
         rid = running.pop(pid, None)
         if rid is not None:
+            # main is gone: what it left in its group dies now, as a container's processes do when its main
+            # process exits (SIGKILL, no grace)
+            try:
+                os.killpg(pid, signal.SIGKILL)
+            except OSError:
+                pass
             reply(("exited", rid, status))
 
 

@@ -7,6 +7,7 @@ helper started, so the local backend's kill-and-drain code works on both.
 from __future__ import annotations
 
 import array
+import atexit
 import itertools
 import logging
 import marshal
@@ -27,6 +28,26 @@ MAX_MESSAGE = 160 * 1024
 RECV_SIZE = 256 * 1024  # above the helper's largest reply (spawn_helper.FLUSH_AT entries)  # under the socket's default buffer: bigger pods (huge scripts) use the threaded path
 
 
+class _Pipe:
+    """The read end of a pod's pipe: what the supervisor and the kill-and-drain code use of a file object
+    (`fileno`, `close`), without the fstat and buffer objects of `os.fdopen`."""
+
+    __slots__ = ("fd",)
+
+    def __init__(self, fd: int):
+        self.fd = fd
+
+    def fileno(self) -> int:
+        if self.fd < 0:
+            raise ValueError("I/O operation on closed pipe")
+        return self.fd
+
+    def close(self) -> None:
+        if self.fd >= 0:
+            os.close(self.fd)
+            self.fd = -1
+
+
 class SpawnedProcess:
     """The part of Popen's API the local backend uses, for a process started by the helper (its child, so the
     exit status arrives as a message, not from waitpid)."""
@@ -35,8 +56,8 @@ class SpawnedProcess:
         self.args = argv
         self.pid: int | None = None
         self.returncode: int | None = None
-        self.stdout = os.fdopen(stdout_fd, "rb", buffering=0)
-        self.stderr = os.fdopen(stderr_fd, "rb", buffering=0)
+        self.stdout = _Pipe(stdout_fd)
+        self.stderr = _Pipe(stderr_fd)
         self.ended = threading.Event()
         self.started = threading.Event()  # the helper answered: `pid` is set, or the spawn failed
 
@@ -84,6 +105,17 @@ class Spawner:
         self._ids = itertools.count(1)
         self._pods: dict[int, Any] = {}  # request id -> the caller's pod object, until it exits
         self._send_lock = threading.Lock()
+        atexit.register(self.close)
+
+    def close(self) -> None:
+        """At exit: the helper sees its socket close, kills what still runs, and is waited for (no zombie; its
+        CPU and its pods' then count in this process's children's usage, as a thread pool's would)."""
+        self.alive = False
+        try:
+            self.sock.close()
+            self.helper.wait(timeout=5)
+        except (OSError, subprocess.TimeoutExpired):
+            pass
 
     def message(self, argv: list[str], env: dict[str, str], cwd: str, dirs: list[str],
                 files: list[tuple[str, bytes, int]]) -> tuple[int, bytes] | None:

@@ -18,6 +18,7 @@ from argonb.engine.model import Node, NodePhase, NodeType
 from argonb.engine.naming import pod_name
 from argonb.engine.params import ArgumentError, process_args
 from argonb.engine.runtime import Runtime
+from argonb.engine.templatehash import LazyTemplateHash, template_hash
 from argonb.engine.workflow import ResolveError, TemplateContext, merge_defaults, template_type
 from argonb.errors import ArgonbError
 from argonb.expr.template import ABSENT, TemplateError, find_tags, substitute
@@ -128,11 +129,14 @@ class Engine:
         except (ArgumentError, TemplateError) as exc:
             return self.error_node(name, str(exc), boundary_id=boundary_id, on_done=on_done, hooked=hooked,
                                    template_name=str(tmpl.get("name", "")))
-        digest = template_hash(processed, retry)
-        self.rt.template_hashes[name] = digest
-        reused = self.reuse_node(name, digest, boundary_id, on_done, hooked)
-        if reused is not None:
-            return reused
+        if self.rt.reuse:  # a retry or resume: compare with the earlier run now
+            digest = template_hash(processed, retry)
+            self.rt.template_hashes[name] = digest
+            reused = self.reuse_node(name, digest, boundary_id, on_done, hooked)
+            if reused is not None:
+                return reused
+        else:  # recorded for a later retry or resume: hashed when the node is fulfilled
+            self.rt.template_hashes[name] = LazyTemplateHash(processed, retry)
         if processed.get("memoize"):
             from argonb.engine.memoized import memoized
 
@@ -338,13 +342,6 @@ def holder_template(holder: dict[str, Any]) -> tuple[str, dict[str, Any] | None]
     return str(holder.get("template") or ""), None
 
 
-def template_hash(tmpl: dict[str, Any], retry: Any) -> str:
-    """Content hash of a processed template (inputs included) and its retry strategy: what 'unchanged' means
-    for edit-and-resume."""
-    import hashlib
-
-    text = json.dumps([tmpl, retry], sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
 def json_of(obj: Any) -> str:

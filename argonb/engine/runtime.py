@@ -28,6 +28,7 @@ from argonb.engine.backend import Backend
 from argonb.engine.events import EventBus, NodeLog, NodeUpdated, RunFinished, RunStarted
 from argonb.engine.model import Node, NodePhase, NodeType
 from argonb.engine.naming import display_name, node_id
+from argonb.engine.templatehash import LazyTemplateHash
 from argonb.engine.workflow import Registry, TemplateContext, context_for_document
 
 log = logging.getLogger("argonb.engine")
@@ -124,7 +125,7 @@ class Runtime:
         self.lock_holders: set[str] = set()  # this run's holders in the process-wide LockManager  # boundary node id -> daemon PodExecs to kill when it ends  # lifecycle hooks waiting for their expression (engine.hooks)
         self._changed = False
         self._child_sets: dict[str, set[str]] = {}
-        self.template_hashes: dict[str, str] = {}
+        self.template_hashes: dict[str, str | LazyTemplateHash] = {}
         self.node_templates: dict[str, tuple[str, dict[str, Any] | None]] = {}  # name -> (templateName, templateRef)  # node name -> hash of its processed template (reuse)
         self.reuse: dict[str, dict[str, Any]] = {}  # node name -> earlier node status to keep (retry/resume)
         self.reuse_from = ""
@@ -243,6 +244,12 @@ class Runtime:
     def publish_node(self, node: Node) -> None:
         self._changed = True
         extra = {k: v for k, v in node.detail.items() if k in ("templateHash", "command", "script", "reusedFrom")}
+        digest = extra.get("templateHash")
+        if isinstance(digest, LazyTemplateHash):  # hashed once the node is fulfilled, the state a retry reads
+            if node.phase.fulfilled:
+                extra["templateHash"] = node.detail["templateHash"] = digest.value()
+            else:
+                del extra["templateHash"]
         if node.reused:
             extra["reused"] = True
         self.bus.publish(NodeUpdated, node_id=node.id, phase=node.phase._value_, node=node.to_status(), extra=extra)

@@ -1,7 +1,8 @@
 """`RunRecorder`: the engine-event subscriber that writes runs into the store, and its per-process writer.
 
 Owns: turning `RunStarted` / `NodeUpdated` / `RunFinished` into rows, batching them (one writer thread per
-process and db file, one short transaction per batch: every 50 ms or 200 items, at once on `RunFinished`), and
+process and db file, one short transaction per batch of what arrived in 50 ms, at most 200 items; at once on
+`RunFinished`), and
 applying control requests (stop / terminate / resume) that other processes leave in the `requests` table for
 runs this process owns. `NodeLog` events are ignored: full logs are already files in the run directory.
 Imports: argonb.engine.events, argonb.store.db.
@@ -65,6 +66,7 @@ class _Writer:
     def __init__(self, path: Path):
         self.path = path
         self.queue: queue.SimpleQueue[_Item] = queue.SimpleQueue()
+        self.urgent = threading.Event()  # a run finished or someone waits: the batch window ends now
         self.owned: dict[str, RunRecorder] = {}
         self.pid = os.getpid()
         self.token = owner_token()
@@ -73,6 +75,8 @@ class _Writer:
 
     def put(self, item: _Item) -> None:
         self.queue.put(item)
+        if item.kind in ("finished", "barrier"):
+            self.urgent.set()
 
     def flush(self, timeout: float = FINISH_FLUSH_TIMEOUT) -> bool:
         """Wait until everything queued so far is committed."""
@@ -99,19 +103,21 @@ class _Writer:
         except queue.Empty:
             return []
         batch = [first]
-        deadline = time.monotonic() + BATCH_SECONDS
-        while first.kind not in ("finished", "barrier") and len(batch) < BATCH_ITEMS:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                break
-            try:
-                item = self.queue.get(timeout=remaining)
-            except queue.Empty:
-                break
-            batch.append(item)
-            if item.kind in ("finished", "barrier"):
-                break  # the run's end (or a waiter) must not wait for the batch window
+        self._take_waiting(batch)
+        # The window is slept through, not spent in one get() per item: every get() that waits is woken by the
+        # next put(), a thread switch per event. The run's end (or a waiter) cuts it short; a full batch goes.
+        if len(batch) < BATCH_ITEMS and not any(item.kind in ("finished", "barrier") for item in batch):
+            self.urgent.wait(BATCH_SECONDS)
+            self._take_waiting(batch)
+        self.urgent.clear()
         return batch
+
+    def _take_waiting(self, batch: list[_Item]) -> None:
+        while len(batch) < BATCH_ITEMS:
+            try:
+                batch.append(self.queue.get_nowait())
+            except queue.Empty:
+                return
 
     def _commit(self, conn: Any, batch: list[_Item]) -> None:
         try:
