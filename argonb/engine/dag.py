@@ -34,7 +34,6 @@ from argonb.engine.scope import (
 from argonb.engine.steps import FAIL_FAST_MESSAGE, _last_attempt
 from argonb.engine.workflow import TemplateContext
 from argonb.expr.errors import WhenError
-from argonb.expr.govaluate import evaluate_when
 from argonb.expr.template import TemplateError, substitute
 
 
@@ -168,6 +167,8 @@ class DagExec(Exec):
         when = spec.get("when")
         if when not in (None, ""):
             try:
+                from argonb.expr.govaluate import evaluate_when  # on the first `when` only (import cost)
+
                 proceed = evaluate_when(str(when))
             except WhenError as exc:
                 self._item_or_task(task, group, name, NodePhase.ERROR, str(exc))

@@ -34,7 +34,6 @@ from argonb.engine.scope import (
 )
 from argonb.engine.workflow import TemplateContext
 from argonb.expr.errors import WhenError
-from argonb.expr.govaluate import evaluate_when
 from argonb.expr.template import TemplateError, substitute
 
 FAIL_FAST_MESSAGE = "template has failed or errored children and failFast enabled"
@@ -143,6 +142,8 @@ class StepsExec(Exec):
         when = step.get("when")
         if when not in (None, ""):
             try:
+                from argonb.expr.govaluate import evaluate_when  # on the first `when` only (import cost)
+
                 proceed = evaluate_when(str(when))
             except WhenError as exc:
                 self._add_done(group, original, name, NodeType.SKIPPED, NodePhase.ERROR, str(exc))

@@ -8,20 +8,30 @@
 
 from __future__ import annotations
 
-from argonb.expr.argoenv import ABSENT, get_func_map
-from argonb.expr.errors import ExprError, WhenError
-from argonb.expr.exprlang import Program, compile_expr, evaluate, referenced_variables
-from argonb.expr.govaluate import check_when_syntax, evaluate_when
-from argonb.expr.template import (
-    AbsentValueError,
-    Tag,
-    TemplateError,
-    expand_env,
-    find_tags,
-    is_missing_variable_error,
-    replace,
-    substitute,
-)
+import importlib
+from typing import Any
+
+# Submodules are imported on first use (PEP 562): the expression languages cost ~50 ms to import and most
+# workflows never use `{{=...}}` or `when`; `from argonb.expr import evaluate` works as before.
+_HOMES = {
+    "ABSENT": "argoenv", "get_func_map": "argoenv",
+    "ExprError": "errors", "WhenError": "errors",
+    "Program": "exprlang", "compile_expr": "exprlang", "evaluate": "exprlang", "referenced_variables": "exprlang",
+    "check_when_syntax": "govaluate", "evaluate_when": "govaluate",
+    "AbsentValueError": "template", "Tag": "template", "TemplateError": "template", "expand_env": "template",
+    "find_tags": "template", "is_missing_variable_error": "template", "replace": "template",
+    "substitute": "template",
+}
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module 'argonb.expr' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"argonb.expr.{home}"), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "ABSENT",

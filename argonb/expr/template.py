@@ -25,7 +25,6 @@ from typing import Any, Literal
 
 from argonb.expr.argoenv import ABSENT, LazyFuncMap, expand
 from argonb.expr.errors import ExprError
-from argonb.expr.exprlang import evaluate, referenced_variables
 from argonb.expr.gofmt import GoJSONError, go_json, go_quote
 
 __all__ = [
@@ -218,6 +217,8 @@ def _has_var(env: Mapping[str, Any], path: str) -> bool:
 
 
 def _expression(tag: str, env: _Env, mode: _Mode) -> str:
+    from argonb.expr.exprlang import evaluate, referenced_variables  # imported on the first `{{=...}}` only
+
     source = tag[1:]
     verbatim = "{{" + tag + "}}"
     try:
