@@ -57,8 +57,8 @@ class Tmpl:
     path: PathKey
     owner: SpecCtx
 
-    @property
-    def name(self) -> str:
+    @cached_property
+    def name(self) -> str:  # cached: asked for once per step/task that calls the template
         return as_str(self.data.get("name"))
 
     @cached_property
@@ -77,7 +77,7 @@ class Tmpl:
     def is_pod(self) -> bool:
         return self.type in POD_TYPES
 
-    @property
+    @cached_property
     def has_output(self) -> bool:
         """Template.HasOutput: may produce outputs.result / exitCode."""
         if self.type == "containerSet":
@@ -96,6 +96,18 @@ class Tmpl:
     @cached_property
     def input_artifacts(self) -> dict[str, dict]:
         return named(as_map(self.data.get("inputs")).get("artifacts"))
+
+    @cached_property
+    def required_input_params(self) -> tuple[str, ...]:
+        """Input parameters a caller must supply: no value, default or valueFrom (ProcessArgs)."""
+        return tuple(name for name, param in self.input_params.items()
+                     if all(param.get(k) is None for k in ("value", "default", "valueFrom")))
+
+    @cached_property
+    def required_input_artifacts(self) -> tuple[str, ...]:
+        """Input artifacts a caller must supply: not optional and without a location of their own."""
+        return tuple(name for name, art in self.input_artifacts.items()
+                     if art.get("optional") is not True and all(art.get(k) is None for k in LOCATION_KEYS))
 
     @cached_property
     def output_params(self) -> dict[str, dict]:

@@ -1,16 +1,21 @@
 """A faster `argonb.spec.source.parse` for lint: libyaml events straight into plain data and position tables.
 
 Owns: `parse_fast(source)`, which returns the same Documents as `source.parse` (same data, same key/value marks,
-same document indexes) about 10x faster on large inputs, because it skips PyYAML's pure-Python composer and
-node objects (source.parse takes ~5 s on a 10,000-task DAG; this takes ~0.5 s). It only handles the plain
-subset used by workflows; anything else (anchors, aliases, merge keys, explicit tags, complex keys, any parse
-error, or no libyaml) falls back to `source.parse`, so results and YAML001 diagnostics are identical.
+same document indexes) much faster on large inputs, because it skips PyYAML's pure-Python composer and node
+objects, builds without a Python call per node, and leaves the position tables until something asks for them
+(a second, position-only parse; a lint that finds nothing never asks). source.parse takes ~5 s on a 10,000-task
+DAG; this takes ~0.2 s (~0.35 s more if positions are needed). It only handles the plain subset used by
+workflows; anything else (anchors, aliases, merge keys, explicit tags, complex keys, any parse error, or no
+libyaml) falls back to `source.parse`, so results and YAML001 diagnostics are identical.
 `tests/spec/test_fastparse.py` checks equality on every fixture and on mutated inputs.
-Imports: yaml, argonb.spec.source.
+Imports: yaml, argonb.spec.{gcpause,source}.
 """
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 import yaml
@@ -28,10 +33,13 @@ from yaml.events import (
 from yaml.nodes import ScalarNode
 from yaml.resolver import Resolver
 
-from argonb.spec.source import Document, PathKey, Source, parse
+from argonb.spec.gcpause import collector_paused
+from argonb.spec.source import Document, MarkTable, PathKey, Source, parse
 
 _STR = "tag:yaml.org,2002:str"
 _PLAIN_TYPES = (str, int, float, bool, type(None))
+_IN_LIST = object()  # the "key" of a node that is a sequence item
+_LEAF_FRAMES = 4  # frames the old builder needed beyond its per-container ones (see _frame_budget)
 
 
 class _Unsupported(Exception):
@@ -70,65 +78,156 @@ class _Scalars:
 
 
 class _Builder:
-    """Consumes the events of one document."""
+    """Builds one document from its events with an explicit stack (no Python call per node: lint speed).
 
-    def __init__(self, events: Any, doc: Document, scalars: _Scalars):
-        self.events, self.doc, self.scalars = events, doc, scalars
+    With `marks` (key table, value table) it also records where each path sits. That costs a path tuple and
+    two dict entries per node, as much again as the rest of the parse, and a lint that finds nothing never
+    looks at a position: so `parse_fast` leaves the tables out and `_DeferredMarks` parses again if asked.
+    """
 
-    def node(self, event: Any, path: PathKey) -> Any:
-        mark = event.start_mark
-        self.doc.value_marks[path] = (mark.line, mark.column)
-        if isinstance(event, ScalarEvent):
-            return self.scalars.value(event)
-        if isinstance(event, MappingStartEvent):
-            return self.mapping(event, path)
-        if isinstance(event, SequenceStartEvent):
-            if event.anchor is not None or event.tag not in (None, "!", "tag:yaml.org,2002:seq"):
-                raise _Unsupported
-            out: list[Any] = []
-            for item in self.events:
-                if isinstance(item, SequenceEndEvent):
-                    return out
-                out.append(self.node(item, (*path, len(out))))
-        raise _Unsupported  # aliases and anything unexpected
+    def __init__(self, next_event: Callable[[], Any], scalars: _Scalars, frame_budget: int,
+                 marks: tuple[MarkTable, MarkTable] | None = None):
+        self.next_event, self.scalars, self.frame_budget, self.marks = next_event, scalars, frame_budget, marks
 
-    def mapping(self, event: MappingStartEvent, path: PathKey) -> dict[Any, Any]:
-        if event.anchor is not None or event.tag not in (None, "!", "tag:yaml.org,2002:map"):
+    def document(self) -> Any:
+        """The root node's value; the caller has consumed DocumentStartEvent."""
+        next_event, value_of = self.next_event, self.scalars.value
+        record = self.marks is not None
+        key_marks, value_marks = self.marks or ({}, {})
+        stack: list[tuple[dict | list, PathKey]] = []  # open containers and their paths, innermost last
+        frames = 0
+        root: Any = None
+        key: Any = _IN_LIST
+        path: PathKey = ()  # only kept up to date when recording
+        event = next_event()
+        while True:
+            # `event` starts the node at `path`: record where, build it, and hang it on its parent.
+            if record:
+                mark = event.start_mark
+                value_marks[path] = (mark.line, mark.column)
+            kind = type(event)
+            if kind is ScalarEvent:
+                value = value_of(event)
+            elif kind is MappingStartEvent or kind is SequenceStartEvent:
+                value = _container(event)
+                frames += 2 if kind is MappingStartEvent else 1
+                if frames > self.frame_budget:
+                    raise RecursionError("YAML nesting is too deep")
+            else:
+                raise _Unsupported  # aliases and anything unexpected
+            if not stack:
+                root = value
+            elif key is _IN_LIST:
+                stack[-1][0].append(value)
+            else:
+                stack[-1][0][key] = value
+            if kind is not ScalarEvent:
+                stack.append((value, path))
+            # Close finished containers until the next node starts (reading its key inside a mapping).
+            while stack:
+                parent, parent_path = stack[-1]
+                event = next_event()
+                kind = type(event)
+                if type(parent) is list:
+                    if kind is SequenceEndEvent:
+                        stack.pop()
+                        frames -= 1
+                        continue
+                    key = _IN_LIST
+                    if record:
+                        path = (*parent_path, len(parent))
+                    break
+                if kind is MappingEndEvent:
+                    stack.pop()
+                    frames -= 2
+                    continue
+                if kind is not ScalarEvent:
+                    raise _Unsupported  # complex keys, aliases as keys
+                key = value_of(event)
+                if record:
+                    path = (*parent_path, key)
+                    key_marks[path] = (event.start_mark.line, event.start_mark.column)
+                event = next_event()
+                break
+            else:
+                return root
+
+
+def _container(event: Any) -> dict | list:
+    """A new, empty mapping or sequence for a start event in the fast subset."""
+    if event.anchor is not None:
+        raise _Unsupported
+    if type(event) is MappingStartEvent:
+        if event.tag not in (None, "!", "tag:yaml.org,2002:map"):
             raise _Unsupported
-        out: dict[Any, Any] = {}
-        key_marks = self.doc.key_marks
-        for key_event in self.events:
-            if isinstance(key_event, MappingEndEvent):
-                return out
-            if not isinstance(key_event, ScalarEvent):
-                raise _Unsupported  # complex keys, aliases as keys
-            key = self.scalars.value(key_event)
-            child = (*path, key)
-            key_marks[child] = (key_event.start_mark.line, key_event.start_mark.column)
-            out[key] = self.node(next(self.events), child)
+        return {}
+    if event.tag not in (None, "!", "tag:yaml.org,2002:seq"):
         raise _Unsupported
+    return []
 
 
-def _parse_events(source: Source) -> list[Document]:
-    loader = getattr(yaml, "CSafeLoader", None)
-    if loader is None:
+def _frame_budget() -> int:
+    """How deep the caller's documents may nest, counted as the old recursive builder spent stack frames.
+
+    That builder used two frames per open mapping and one per open sequence, plus a few for the innermost
+    scalar; past the recursion limit lint reports YAML001 "nesting is too deep", and this keeps that limit.
+    """
+    depth, frame = 0, sys._getframe(1)
+    while frame is not None:
+        depth, frame = depth + 1, frame.f_back
+    return sys.getrecursionlimit() - depth - _LEAF_FRAMES
+
+
+def _parse_events(source: Source, *, with_marks: bool = False) -> list[Document]:
+    loader_class = getattr(yaml, "CSafeLoader", None)
+    if loader_class is None:
         raise _Unsupported
-    events = iter(yaml.parse(source.text, Loader=loader))
+    loader = loader_class(source.text)
+    # The second, position-only parse runs from deep inside the checks: only the first emulates the stack limit.
+    budget = sys.maxsize if with_marks else _frame_budget()
+    deferred = None if with_marks else _DeferredMarks(source)
+    try:
+        return _documents(loader.get_event, source, budget, deferred)
+    finally:
+        loader.dispose()
+
+
+def _documents(next_event: Callable[[], Any], source: Source, frame_budget: int,
+               deferred: _DeferredMarks | None) -> list[Document]:
+    """The documents of one event stream; their position tables now, or from `deferred` on first use."""
     scalars = _Scalars()
     docs: list[Document] = []
-    index = 0
-    for event in events:
-        if isinstance(event, AliasEvent):
+    while (event := next_event()) is not None:
+        kind = type(event)
+        if kind is AliasEvent:
             raise _Unsupported
-        if not isinstance(event, DocumentStartEvent):
+        if kind is not DocumentStartEvent:
             continue
-        doc = Document(data=None, source=source, index=index)
-        doc.data = _Builder(events, doc, scalars).node(next(events), ())
-        if not isinstance(next(events), DocumentEndEvent):
+        doc = Document(data=None, source=source, index=len(docs))
+        if deferred is None:
+            builder = _Builder(next_event, scalars, frame_budget, (doc.key_marks, doc.value_marks))
+        else:
+            builder = _Builder(next_event, scalars, frame_budget)
+            doc.marks_loader = partial(deferred.tables, doc.index)
+        doc.data = builder.document()
+        if type(next_event()) is not DocumentEndEvent:
             raise _Unsupported
         docs.append(doc)
-        index += 1
     return docs
+
+
+class _DeferredMarks:
+    """The position tables of every document of one source, built on first use by parsing it again."""
+
+    def __init__(self, source: Source):
+        self.source = source
+        self.docs: list[Document] | None = None
+
+    def tables(self, index: int) -> tuple[MarkTable, MarkTable]:
+        if self.docs is None:
+            self.docs = _parse_events(self.source, with_marks=True)  # same text, so the same documents
+        doc = self.docs[index]
+        return doc.key_marks, doc.value_marks
 
 
 def parse_fast(source: Source) -> list[Document]:
@@ -136,6 +235,7 @@ def parse_fast(source: Source) -> list[Document]:
     if "\t" in source.text:  # libyaml and PyYAML's scanner disagree on some tabs: let the reference decide
         return parse(source)
     try:
-        return _parse_events(source)
+        with collector_paused():
+            return _parse_events(source)
     except (_Unsupported, yaml.YAMLError, StopIteration, ValueError, TypeError):
         return parse(source)

@@ -22,11 +22,26 @@ from argonb.spec.semantics import (
     check_names,
     has_exit_hook,
     scan,
+    scan_strings,
+    tagged_strings,
     template_type_list,
 )
 from argonb.spec.source import PathKey
 from argonb.spec.suggest import did_you_mean
 from argonb.spec.tags import diagnostic_at, locate
+
+_LOOP_KEYS = ("withItems", "withParam", "withSequence")
+_SKIP_INLINE = frozenset({"inline"})  # an inline body is scanned as a template of its own
+_NO_NAMES: frozenset[str] = frozenset()
+_NO_PATHS: frozenset[PathKey] = frozenset()
+
+
+def _inline_inputs(holder: dict) -> frozenset[str]:
+    """Input parameter names of a step's/task's inline template (validateSteps adds them to the scope)."""
+    inline = holder.get("inline")
+    if inline is None:  # the usual case: skip building empty containers per step/task
+        return _NO_NAMES
+    return frozenset(named(as_map(as_map(inline).get("inputs")).get("parameters")))
 
 
 class TemplateChecker:
@@ -246,7 +261,9 @@ class _BodyChecker:
         return Producer(as_str(holder.get("name")), target, is_aggregate(holder), known)
 
     def loops(self, holder: dict, path: PathKey) -> None:
-        kinds = [k for k in ("withItems", "withParam", "withSequence") if holder.get(k) not in (None, "", [])]
+        if holder.keys().isdisjoint(_LOOP_KEYS):  # the usual case: nothing to check
+            return
+        kinds = [k for k in _LOOP_KEYS if holder.get(k) not in (None, "", [])]
         if len(kinds) > 1:
             self.emit.at("ARG150", f"only one of withItems, withParam, withSequence can be used (found "
                          f"{', '.join(kinds)})", (*path, kinds[1]), key=True)
@@ -296,10 +313,11 @@ class StepsChecker(_BodyChecker):
             producer = self.call(step, path)
             nodes.producers.setdefault(name, producer)
             nodes.current, nodes.current_exit_hook = name, has_exit_hook(step)
-            inline = as_map(step.get("inline"))
-            extra = frozenset(named(as_map(inline.get("inputs")).get("parameters")))
-            scope = self.spec.scope_for(t, loop=loop_of(step), leaked_loop=looped, extra_inputs=extra, nodes=nodes)
-            scan(self.emit, step, path, scope, skip=frozenset({"inline"}))
+            strings = tagged_strings(step, path, _SKIP_INLINE)
+            if strings:  # most steps have nothing to resolve: only then build their scope
+                scope = self.spec.scope_for(t, loop=loop_of(step), leaked_loop=looped,
+                                            extra_inputs=_inline_inputs(step), nodes=nodes)
+                scan_strings(self.emit, strings, scope)
             looped = looped or loop_of(step) is not None
         nodes.current = ""
         scan(self.emit, t.data.get("outputs"), (*t.path, "outputs"), self.spec.scope_for(t, nodes=nodes))
@@ -344,7 +362,7 @@ class DagChecker(_BodyChecker):
         deps = self._dependencies(tasks, by_name)
         self._cycles(tasks, deps, by_name)
         self._target(dag_path, by_name)
-        producers = {name: Producer(name, None, False, False) for name in by_name}
+        producers: dict[str, Producer] = {}  # in by_name's order; the last task of a duplicated name wins
         for task, path in tasks:
             producers[as_str(task.get("name"))] = self.call(task, path)
         nodes = DagNodes(t.name, producers, deps, {n for n, (tk, _) in by_name.items() if tk.get("hooks")},
@@ -352,10 +370,10 @@ class DagChecker(_BodyChecker):
         for task, path in tasks:
             nodes.current = as_str(task.get("name"))
             suppress = self._argument_dependencies(task, path, nodes)
-            inline = as_map(task.get("inline"))
-            extra = frozenset(named(as_map(inline.get("inputs")).get("parameters")))
-            scope = self.spec.scope_for(t, loop=loop_of(task), extra_inputs=extra, nodes=nodes)
-            scan(self.emit, task, path, scope, skip=frozenset({"inline"}), suppress=suppress)
+            strings = tagged_strings(task, path, _SKIP_INLINE)
+            if strings:  # most tasks have nothing to resolve: only then build their scope
+                scope = self.spec.scope_for(t, loop=loop_of(task), extra_inputs=_inline_inputs(task), nodes=nodes)
+                scan_strings(self.emit, strings, scope, suppress=suppress)
         nodes.current = ""
         scope = self.spec.scope_for(t, nodes=nodes)
         scan(self.emit, t.data.get("outputs"), (*t.path, "outputs"), scope)
@@ -372,9 +390,11 @@ class DagChecker(_BodyChecker):
             depends = task.get("depends")
             if isinstance(depends, str) and depends.strip():
                 found = self._depends(depends, (*path, "depends"), by_name)
+            elif task.get("dependencies"):
+                found = self._dependency_list(task["dependencies"], (*path, "dependencies"), by_name)
             else:
-                found = self._dependency_list(task.get("dependencies"), (*path, "dependencies"), by_name)
-            deps.setdefault(name, list(dict.fromkeys(found)))
+                found = []
+            deps.setdefault(name, list(dict.fromkeys(found)) if found else [])
         return deps
 
     def _task_flags(self, task: dict, path: PathKey, name: str, using_depends: bool) -> None:
@@ -493,4 +513,4 @@ class DagChecker(_BodyChecker):
                     self.emit.at("ARG120", f"missing dependency '{ref}' for {kind[:-1]} "
                                  f"'{as_str(as_map(item).get('name'))}' of task '{nodes.current}'", where,
                                  hint=f"add '{ref}' to depends/dependencies of '{nodes.current}'")
-        return frozenset(flagged)
+        return frozenset(flagged) if flagged else _NO_PATHS

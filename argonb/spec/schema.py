@@ -260,6 +260,15 @@ _EXPECTED = {"str": "a string", "int": "an integer", "bool": "a boolean (true/fa
              "anystr": "a string, number or boolean", "freemap": "a mapping"}
 
 
+# Value types each scalar kind accepts without a closer look (a shortcut in front of _scalar_ok).
+_ACCEPTS: dict[str, frozenset[type]] = {
+    "str": frozenset({str}), "bool": frozenset({bool}), "int": frozenset({int}), "float": frozenset({int, float}),
+    "intstr": frozenset({str, int}), "quantity": frozenset({str, int, float}),
+    "anystr": frozenset({str, int, float, bool}), "any": frozenset({str, int, float, bool, dict, list}),
+    "freemap": frozenset({dict}),
+}
+
+
 def _scalar_ok(kind: str, value: Any) -> bool:
     """Go encoding/json rules: no string<->number<->bool coercion; null leaves the zero value."""
     if value is None or kind == "any":
@@ -295,8 +304,7 @@ class _Walker:
         if value is None:
             return
         if isinstance(desc, str):
-            if not _scalar_ok(desc, value):
-                self._type_error(value, _EXPECTED.get(desc, desc), path, anystr=desc == "anystr")
+            self._scalar(value, desc, path)
             return
         kind, inner = desc
         if kind == "model":
@@ -305,12 +313,16 @@ class _Walker:
             if not isinstance(value, list):
                 self._type_error(value, "a list", path)
                 return
+            item_model = inner[1] if not isinstance(inner, str) and inner[0] == "model" else None
             for i, item in enumerate(value):
                 if item is None and not isinstance(inner, str):  # Kubernetes rejects null for an object/array
                     self._type_error(item, f"a mapping ({inner[1]})" if inner[0] == "model" else
                                      "a list" if inner[0] == "list" else "a mapping", (*path, i))
                     continue
-                self.walk(item, inner, (*path, i))
+                if item_model is not None:  # lists of objects (tasks, steps, parameters) are the big ones
+                    self._walk_model(item, item_model, (*path, i))
+                else:
+                    self.walk(item, inner, (*path, i))
         elif kind == "dict":
             if not isinstance(value, dict):
                 self._type_error(value, "a mapping", path)
@@ -327,12 +339,23 @@ class _Walker:
             desc = fields.get(key) if isinstance(key, str) else None
             if desc is None:
                 self._unknown_key(key, fields, path)
+            elif item is None:
+                continue
+            elif isinstance(desc, str):
+                if type(item) not in _ACCEPTS.get(desc, ()):  # most scalars have the right type: no call
+                    self._scalar(item, desc, (*path, key))
+            elif desc[0] == "model":
+                self._walk_model(item, desc[1], (*path, key))
             else:
                 self.walk(item, desc, (*path, key))
         for key in self.table.required.get(model, ()):
             if value.get(key) is None and key not in value:
                 self.out.append(self.doc.diagnostic(
                     "ARG003", f"{format_path(path)}: missing required field '{key}'", path, key=True))
+
+    def _scalar(self, value: Any, kind: str, path: PathKey) -> None:
+        if not _scalar_ok(kind, value):
+            self._type_error(value, _EXPECTED.get(kind, kind), path, anystr=kind == "anystr")
 
     def _unknown_key(self, key: Any, fields: dict[str, TypeDesc], path: PathKey) -> None:
         where = format_path(path)

@@ -74,7 +74,18 @@ class Emitter:
 def scan(emit: Emitter, node: Any, path: PathKey, scope: Scope, *, skip: frozenset[str] = frozenset(),
          cap: bool = False, suppress: frozenset[PathKey] = frozenset()) -> None:
     """Check every `{{...}}` under `node` against `scope` (resolveAllVariables over the JSON of `node`)."""
-    for where, text in iter_strings(node, path, skip, "{{"):
+    scan_strings(emit, tagged_strings(node, path, skip), scope, cap=cap, suppress=suppress)
+
+
+def tagged_strings(node: Any, path: PathKey, skip: frozenset[str] = frozenset()) -> list[tuple[PathKey, str]]:
+    """The strings under `node` that `scan` looks at (those with `{{`), with their paths."""
+    return iter_strings(node, path, skip, "{{")
+
+
+def scan_strings(emit: Emitter, strings: list[tuple[PathKey, str]], scope: Scope, *, cap: bool = False,
+                 suppress: frozenset[PathKey] = frozenset()) -> None:
+    """`scan` over strings already collected by `tagged_strings`."""
+    for where, text in strings:
         if where in suppress:
             continue
         for tag in find_tags(text):
@@ -144,12 +155,15 @@ def check_names(emit: Emitter, items: Any, path: PathKey, kind: str, *, require:
 def check_arguments(emit: Emitter, args: Any, path: PathKey, *, allow_empty: bool) -> None:
     """validateArguments: names, and every parameter has a value (unless allowed empty) and a valid valueFrom."""
     args = as_map(args)
-    check_names(emit, args.get("parameters"), (*path, "parameters"), "parameter", require=False)
-    check_names(emit, args.get("artifacts"), (*path, "artifacts"), "artifact", require=False)
-    for i, param in enumerate(as_list(args.get("parameters"))):
+    params, arts = as_list(args.get("parameters")), as_list(args.get("artifacts"))
+    if params:  # (called for every step and task: skip the name checks of empty lists)
+        check_names(emit, params, (*path, "parameters"), "parameter", require=False)
+    if arts:
+        check_names(emit, arts, (*path, "artifacts"), "artifact", require=False)
+    for i, param in enumerate(params):
         if isinstance(param, dict):
             _check_argument_param(emit, param, (*path, "parameters", i), allow_empty)
-    for i, art in enumerate(as_list(args.get("artifacts"))):
+    for i, art in enumerate(arts):
         if not isinstance(art, dict):
             continue
         where, name = (*path, "artifacts", i), as_str(art.get("name"))
@@ -203,6 +217,7 @@ class SpecChecker:
         self.ref_spec: SpecCtx | None = None
         self.globals = Globals()
         self.reachable: set[str] = set()
+        self._flags: dict[Tmpl, tuple[bool, bool]] = {}
 
     def run(self) -> None:
         from argonb.spec.flows import TemplateChecker
@@ -322,9 +337,7 @@ class SpecChecker:
     def _check_workflow_call(self, target: Tmpl, params: dict[str, dict], arts: dict[str, dict], path: PathKey,
                              label: str) -> None:
         """ProcessArgs with spec.arguments: inputs without default must be given a value by the workflow."""
-        for name, param in target.input_params.items():
-            if any(param.get(k) is not None for k in ("value", "default", "valueFrom")):
-                continue
+        for name in target.required_input_params:
             arg = params.get(name)
             if arg is None:
                 self.emit.at("ARG130", f"input parameter '{name}' of {label} template '{target.name}' is not "
@@ -337,9 +350,7 @@ class SpecChecker:
         self._check_artifact_inputs(target, arts, path, label)
 
     def _check_artifact_inputs(self, target: Tmpl, arts: dict[str, dict], path: PathKey, label: str) -> None:
-        for name, art in target.input_artifacts.items():
-            if art.get("optional") is True or any(art.get(k) is not None for k in LOCATION_KEYS):
-                continue
+        for name in target.required_input_artifacts:
             if name not in arts:
                 self.emit.at("ARG132", f"input artifact '{name}' of {label} template '{target.name}' is not "
                              "supplied", path, hint=did_you_mean(name, arts) or "pass it in arguments.artifacts or "
@@ -399,10 +410,12 @@ class SpecChecker:
 
     def resolve(self, holder: dict, path: PathKey) -> tuple[Tmpl | None, bool]:
         """The template a step/task/hook calls, and whether it is known (False: skip checks against it)."""
-        given = [k for k in ("template", "templateRef", "inline") if holder.get(k) not in (None, "")]
-        if "template" in given and "templateRef" in given:
+        template = holder.get("template") not in (None, "")
+        ref = holder.get("templateRef") not in (None, "")
+        inline = holder.get("inline") not in (None, "")
+        if template and ref:
             self.emit.at("ARG104", "set either template or templateRef, not both", (*path, "templateRef"), key=True)
-        if not given:
+        if not (template or ref or inline):
             self.emit.at("ARG104", "no template to run: set template, templateRef or inline", path)
             return None, False
         if isinstance(holder.get("inline"), dict):
@@ -438,26 +451,37 @@ class SpecChecker:
         args = as_map(holder.get("arguments"))
         params, arts = named(args.get("parameters")), named(args.get("artifacts"))
         where = (*path, "arguments") if "arguments" in holder else path
-        label = f"template '{target.name}'" if target.name else "the inline template"
-        for name, param in target.input_params.items():
-            if name in params or any(param.get(k) is not None for k in ("value", "default", "valueFrom")):
+        for name in target.required_input_params:
+            if name in params:
                 continue
             spare = [p for p in params if p not in target.input_params]
-            self.emit.at("ARG130", f"input parameter '{name}' of {label} is not supplied", where, key=True,
-                         hint=did_you_mean(name, spare) or "pass it in arguments.parameters or give it a default")
+            self.emit.at("ARG130", f"input parameter '{name}' of {_call_label(target)} is not supplied", where,
+                         key=True, hint=did_you_mean(name, spare) or "pass it in arguments.parameters or give it a "
+                         "default")
         for name in params:
             if name not in target.input_params and target.name:
                 i = next(i for i, p in enumerate(as_list(args.get("parameters")))
                          if as_map(p).get("name") == name)
-                self.emit.at("ARG134", f"argument '{name}' is not an input parameter of {label} and is ignored",
-                             (*path, "arguments", "parameters", i, "name"), warning=True,
+                self.emit.at("ARG134", f"argument '{name}' is not an input parameter of {_call_label(target)} and "
+                             "is ignored", (*path, "arguments", "parameters", i, "name"), warning=True,
                              hint=did_you_mean(name, target.input_params))
         self._check_artifact_inputs(target, arts, where, "")
 
     def scope_for(self, tmpl: Tmpl, **kwargs: Any) -> Scope:
-        retry = tmpl.data.get("retryStrategy") is not None or self.spec.data.get("retryStrategy") is not None
-        in_exit = not tmpl.name or tmpl.name not in self.reachable
+        in_exit, retry = self._template_flags(tmpl)
         return Scope(tmpl, self.globals, in_exit_path=in_exit, retry=retry, **kwargs)
+
+    def _template_flags(self, tmpl: Tmpl) -> tuple[bool, bool]:
+        """(not run from the entrypoint, has a retryStrategy); asked for every step and task, so memoised."""
+        flags = self._flags.get(tmpl)
+        if flags is None:
+            retry = tmpl.data.get("retryStrategy") is not None or self.spec.data.get("retryStrategy") is not None
+            flags = self._flags[tmpl] = (not tmpl.name or tmpl.name not in self.reachable, retry)
+        return flags
+
+
+def _call_label(target: Tmpl) -> str:
+    return f"template '{target.name}'" if target.name else "the inline template"
 
 
 def _holders(tmpl: dict) -> list[dict]:

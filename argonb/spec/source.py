@@ -8,7 +8,9 @@ Imports: yaml, argonb.errors.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +21,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from argonb.errors import Diagnostic, InvalidWorkflow, Span
 
 PathKey = tuple  # tuple[str | int, ...]: the path from the document root to a node
+MarkTable = dict  # dict[PathKey, tuple[int, int]]: 0-based (line, column) per path
 
 RUNNABLE_KINDS = ("Workflow", "WorkflowTemplate", "ClusterWorkflowTemplate", "CronWorkflow")
 
@@ -44,9 +47,14 @@ class Source:
         return Span(self.name, line0 + 1 + self.line_offset, col0 + 1)
 
     def line_text(self, user_line: int) -> str:
-        lines = self.text.splitlines()
+        lines = self._lines
         idx = user_line - 1 - self.line_offset
         return lines[idx] if 0 <= idx < len(lines) else ""
+
+    @cached_property
+    def _lines(self) -> list[str]:
+        # Split once: every diagnostic shows its source line, and a large file may have many diagnostics.
+        return self.text.splitlines()
 
 
 @dataclass
@@ -56,8 +64,32 @@ class Document:
     data: Any
     source: Source
     index: int = 0
-    key_marks: dict[PathKey, tuple[int, int]] = field(default_factory=dict)
-    value_marks: dict[PathKey, tuple[int, int]] = field(default_factory=dict)
+    # None, or how to build the position tables on first use. argonb.spec.fastparse defers them: building
+    # them is about half of parsing, and a lint that finds nothing never looks at a position.
+    marks_loader: Callable[[], tuple[MarkTable, MarkTable]] | None = field(default=None, repr=False, compare=False)
+    _key_marks: MarkTable = field(default_factory=dict, repr=False)
+    _value_marks: MarkTable = field(default_factory=dict, repr=False)
+
+    @property
+    def key_marks(self) -> MarkTable:
+        """Path of a mapping key -> 0-based (line, column) of the key."""
+        if self.marks_loader is not None:
+            self._load_marks()
+        return self._key_marks
+
+    @property
+    def value_marks(self) -> MarkTable:
+        """Path of a node -> 0-based (line, column) where its value starts."""
+        if self.marks_loader is not None:
+            self._load_marks()
+        return self._value_marks
+
+    def _load_marks(self) -> None:
+        loader = self.marks_loader
+        if loader is not None:
+            key_marks, value_marks = loader()
+            # Tables first, then the loader: another thread either sees the loader (and loads too) or the tables.
+            self._key_marks, self._value_marks, self.marks_loader = key_marks, value_marks, None
 
     @property
     def kind(self) -> str:

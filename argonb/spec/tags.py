@@ -64,11 +64,19 @@ def _collect(value: Any, path: PathKey, skip: frozenset[str], needle: str, out: 
             out.append((path, value))
     elif isinstance(value, dict):
         for key, item in value.items():
-            if key not in skip and not isinstance(item, (int, float, bool, type(None))):
+            # Strings are tested here rather than in a call of their own: most values are strings (lint speed).
+            if isinstance(item, str):
+                if needle in item and key not in skip:
+                    out.append(((*path, key), item))
+            elif isinstance(item, (dict, list)) and key not in skip:
                 _collect(item, (*path, key), skip, needle, out)
     elif isinstance(value, list):
         for i, item in enumerate(value):
-            _collect(item, (*path, i), skip, needle, out)
+            if isinstance(item, str):
+                if needle in item:
+                    out.append(((*path, i), item))
+            elif isinstance(item, (dict, list)):
+                _collect(item, (*path, i), skip, needle, out)
 
 
 @lru_cache(maxsize=64)

@@ -68,6 +68,7 @@ from typing import Any
 
 from argonb.errors import Diagnostic, Severity
 from argonb.spec.catalog import Registry, SpecCtx, as_list, as_map, spec_of
+from argonb.spec.gcpause import collector_paused
 from argonb.spec.schema import check_structure
 from argonb.spec.semantics import GlobalOutputs, SpecChecker
 from argonb.spec.source import RUNNABLE_KINDS, Document
@@ -89,6 +90,11 @@ _CONCURRENCY = ("Allow", "Forbid", "Replace")
 
 def validate_documents(docs: list[Document]) -> list[Diagnostic]:
     """All diagnostics for `docs`, checked together (templateRef resolves across all of them)."""
+    with collector_paused():
+        return _validate(docs)
+
+
+def _validate(docs: list[Document]) -> list[Diagnostic]:
     out: list[Diagnostic] = []
     specs: list[SpecCtx] = []
     for doc in docs:

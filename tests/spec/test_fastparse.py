@@ -54,3 +54,29 @@ def test_edge_cases(text: str) -> None:
 def test_mutated_text_parses_identically(seed: str, pos: int, junk: str) -> None:
     pos = min(pos, len(seed))
     _same(seed[:pos] + junk + seed[pos:])
+
+
+def test_positions_are_built_only_when_asked() -> None:
+    """A clean lint never looks at a position, so parse_fast leaves the tables for later (lint speed)."""
+    from argonb.spec.lint import lint_documents
+
+    text = (FIXTURES[0].parent / "hello-world.yaml").read_text()
+    docs = parse_fast(Source(text, "x.yaml"))
+    assert lint_documents(docs) == []
+    assert all(doc.marks_loader is not None for doc in docs)
+    expected = parse(Source(text, "x.yaml"))
+    assert [(d.key_marks, d.value_marks) for d in docs] == [(d.key_marks, d.value_marks) for d in expected]
+    assert all(doc.marks_loader is None for doc in docs)
+
+
+@pytest.mark.parametrize("depth", [50, 5000])
+def test_deep_nesting(depth: int) -> None:
+    """The builder is not recursive, but very deep nesting is still YAML001, as with the recursive one."""
+    from argonb.spec.lint import lint
+
+    text = "apiVersion: argoproj.io/v1alpha1\nkind: Workflow\nmetadata: {name: a}\nspec:\n  x: " + \
+        "[" * depth + "]" * depth + "\n"
+    codes = [d.code for d in lint(text)]
+    assert ("YAML001" in codes) == (depth > 1000)
+    if depth < 1000:
+        _same(text)

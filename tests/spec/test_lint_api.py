@@ -106,3 +106,17 @@ def test_workflow_template_ref_needs_no_templates() -> None:
     container: {image: busybox}
 """), "ARG153")
     assert where(d) == (6, 3)
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_lint_leaves_the_garbage_collector_as_it_was(enabled: bool) -> None:
+    """Lint pauses the cyclic collector while it works (argonb.spec.gcpause) and restores the caller's setting."""
+    import gc
+
+    (gc.enable if enabled else gc.disable)()
+    try:
+        assert lint(FIXTURES / "hello-world.yaml") == []
+        assert lint_yaml(BROKEN_LIB)  # also through the error paths
+        assert gc.isenabled() is enabled
+    finally:
+        gc.enable()
