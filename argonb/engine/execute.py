@@ -21,7 +21,7 @@ from argonb.engine.runtime import Runtime
 from argonb.engine.templatehash import LazyTemplateHash, template_hash
 from argonb.engine.workflow import ResolveError, TemplateContext, merge_defaults, template_type
 from argonb.errors import ArgonbError
-from argonb.expr.template import ABSENT, TemplateError, find_tags, substitute
+from argonb.expr.template import ABSENT, TemplateError, copy_if_tag_free, find_tags, substitute
 
 POD_TYPES = ("container", "script", "containerSet", "resource", "data")
 UNSUPPORTED = {
@@ -264,11 +264,15 @@ def resolve_references(holder: dict[str, Any], variables: Mapping[str, Any],
             kept.append(param)
     if absent_params:
         body = {**body, "arguments": {**args, "parameters": kept}}
-    try:
-        new = substitute(body, variables, allow_unresolved=True)
-    except TemplateError as exc:
-        raise ReferenceError_(str(exc)) from None
-    _check_unresolved(new, exclude=("withItems", "withParam", "withSequence", "when"))
+    plain = copy_if_tag_free(body)  # most tasks and steps reference nothing: no walk, nothing to check
+    if plain is not None:
+        new = plain
+    else:
+        try:
+            new = substitute(body, variables, allow_unresolved=True)
+        except TemplateError as exc:
+            raise ReferenceError_(str(exc)) from None
+        _check_unresolved(new, exclude=("withItems", "withParam", "withSequence", "when"))
     new_args = new.get("arguments") or {}
     for param in new_args.get("parameters") or []:
         if param.get("name") in absent_params:

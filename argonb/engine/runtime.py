@@ -30,6 +30,7 @@ from argonb.engine.model import Node, NodePhase, NodeType
 from argonb.engine.naming import display_name, node_id
 from argonb.engine.templatehash import LazyTemplateHash
 from argonb.engine.workflow import Registry, TemplateContext, context_for_document
+from argonb.spec.gcpause import collector_paused
 
 log = logging.getLogger("argonb.engine")
 
@@ -136,7 +137,14 @@ class Runtime:
     def start(self, begin: Callable[[], None]) -> None:
         self.bus.publish(RunStarted, workflow_name=self.name)
         self.phase = "Running"
-        self.post(begin)
+
+        def begin_uncollected() -> None:
+            # the first step expands the whole entry template (10,000 tasks of a DAG at once): everything it
+            # allocates stays alive, so collections during it re-walk the new nodes and free nothing
+            with collector_paused():
+                begin()
+
+        self.post(begin_uncollected)
         self._thread = threading.Thread(target=self._loop, name=f"argonb-run-{self.name}", daemon=True)
         self._thread.start()
 
