@@ -90,6 +90,8 @@ class LocalBackend:
         pod needs `run()` on a thread of its own."""
         if request.init_containers or request.sidecars or request.tty or not SUPERVISED:
             return False
+        if not supervisor().spawner().ready:  # the helper is still starting (~30 ms): a thread runs this one
+            return False
         rewrite, dirs = self._layout(request)
         files: list[tuple[str, bytes, int]] = []
         argv, env, cwd = self._command(request, rewrite, request.image, request.command, request.args,

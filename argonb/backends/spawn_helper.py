@@ -7,10 +7,9 @@ one pod at a time. This helper does the spawning (and the pod directories) on th
 Run as `python -I -S spawn_helper.py` with a SOCK_SEQPACKET socket on fd 0; standard library only.
 Messages are `marshal` tuples:
 - in:  (id, argv, env, cwd, dirs, files) + the pod's stdout and stderr pipe ends (SCM_RIGHTS)
-- out: a list of ("spawned", id, pid) | ("failed", id, errno, message, filename) | ("exited", id, wait_status),
+- out: [("ready", 0)] once started, then lists of ("spawned", id, pid) | ("failed", id, errno, message, filename) | ("exited", id, wait_status),
   everything that happened in one turn of the loop in one message (each message wakes the parent)
-Pod directories are made by a few threads (on a busy disk a mkdir can stall for milliseconds; the stalls of
-several pods overlap), the spawning itself by the main thread. Every pod gets its own session (process group). When the socket closes (the parent exited, however it died),
+Every pod gets its own session (process group). When the socket closes (the parent exited, however it died),
 every pod still running is killed (SIGKILL to its group) and the helper exits.
 """
 
@@ -18,21 +17,15 @@ import array
 import errno
 import marshal
 import os
-import queue
 import select
 import signal
 import socket
-import threading
 
 SOCK = socket.socket(fileno=0)
 DEVNULL = os.open(os.devnull, os.O_RDONLY | os.O_CLOEXEC)
 running = {}  # pid -> request id
 outbox = []  # replies of this turn of the loop
 BATCH = 8  # requests taken per turn before exits are reaped and replies sent
-PREPARERS = 4
-to_prepare = queue.SimpleQueue()  # (request, fds) for the preparer threads
-prepared = queue.SimpleQueue()  # (request, fds, OSError or None) back to the main thread
-READY_R, READY_W = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)  # a byte per prepared request wakes the main thread
 paths = {}  # (program, PATH) -> resolved path
 
 
@@ -69,36 +62,13 @@ def prepare(dirs, files):
         os.chmod(path, mode)
 
 
-def preparer():
-    while True:
-        request, fds = to_prepare.get()
-        try:
-            prepare(request[4], request[5])
-            problem = None
-        except OSError as exc:
-            problem = exc
-        prepared.put((request, fds, problem))
-        try:
-            os.write(READY_W, b"r")
-        except BlockingIOError:
-            pass  # the pipe is full of wake-ups already
-
-
-def spawn_prepared():
-    while True:
-        try:
-            request, fds, problem = prepared.get_nowait()
-        except queue.Empty:
-            return
-        spawn(request, fds, problem)
-
-
-def spawn(request, fds, problem):
-    rid, argv, env, cwd = request[:4]
+def spawn(request, fds):
+    # the pod's directories are made here, in line: threads for them did not help (mkdirs in one parent
+    # directory take its lock in turn) and cost a thread hop per pod, on the path of every dependent step
+    rid, argv, env, cwd, dirs, files = request
     out, err = fds
     try:
-        if problem is not None:
-            raise problem
+        prepare(dirs, files)
         os.chdir(cwd)
         pid = os.posix_spawn(resolve(argv[0], env), argv, env, setsid=True,
                              file_actions=[(os.POSIX_SPAWN_DUP2, DEVNULL, 0), (os.POSIX_SPAWN_DUP2, out, 1),
@@ -166,11 +136,7 @@ def receive_one():
     for level, kind, data in ancillary:
         if level == socket.SOL_SOCKET and kind == socket.SCM_RIGHTS:
             fds.frombytes(data[: len(data) - len(data) % fds.itemsize])
-    request = marshal.loads(message)
-    if request[4] or request[5]:
-        to_prepare.put((request, list(fds)))
-    else:
-        spawn(request, list(fds), None)
+    spawn(marshal.loads(message), list(fds))
     return True
 
 
@@ -190,16 +156,12 @@ def main():
     poller = select.poll()
     poller.register(SOCK.fileno(), select.POLLIN)
     poller.register(wake_r, select.POLLIN)
-    poller.register(READY_R, select.POLLIN)
-    for _ in range(PREPARERS):
-        threading.Thread(target=preparer, daemon=True).start()
+    reply(("ready", 0))
+    flush()
     try:
         while True:
             for fd, _ in poller.poll():
-                if fd == READY_R:
-                    drain(READY_R)
-                    spawn_prepared()
-                elif fd == wake_r:
+                if fd == wake_r:
                     drain(wake_r)
                 elif not receive():
                     return

@@ -102,6 +102,7 @@ class Spawner:
             theirs.close()
         self.sock = ours
         self.alive = True
+        self.ready = False  # the helper said it is up: until then pods are better started by the caller
         self._ids = itertools.count(1)
         self._pods: dict[int, Any] = {}  # request id -> the caller's pod object, until it exits
         self._send_lock = threading.Lock()
@@ -156,6 +157,9 @@ class Spawner:
                 self._dispatch(kind, rid, rest)
 
     def _dispatch(self, kind: str, rid: int, rest: list[Any]) -> None:
+        if kind == "ready":
+            self.ready = True
+            return
         entry = self._pods.get(rid)
         if entry is None:
             return

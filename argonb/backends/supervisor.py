@@ -281,3 +281,13 @@ def supervisor() -> Supervisor:
             _BY_PID.clear()
             found = _BY_PID[pid] = Supervisor()
         return found
+
+
+def wait_ready(timeout: float) -> bool:
+    """Start this process's spawn helper if needed and wait until it is up (tests, benchmarks)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if supervisor().spawner().ready:
+            return True
+        time.sleep(0.005)
+    return False

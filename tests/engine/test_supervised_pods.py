@@ -16,6 +16,13 @@ from argonb.backends import supervisor as supervision
 pytestmark = pytest.mark.skipif(not supervision.supported(), reason="no epoll / SOCK_SEQPACKET on this platform")
 
 
+@pytest.fixture(autouse=True)
+def helper_ready():
+    """Pods use the helper once it has said it is up (until then a thread starts them): wait for that, so these
+    tests exercise the supervised path."""
+    assert supervision.wait_ready(30)
+
+
 def _fan(n: int, command: str) -> str:
     tasks = "".join(f"          - {{name: t{i}, template: work, arguments: {{parameters: [{{name: i, value: '{i}'}}]}}}}\n"
                     for i in range(n))

@@ -126,8 +126,11 @@ def test_workflow_active_deadline_kills_the_pod_and_its_grandchildren():
 def test_an_exception_while_supervising_a_pod_kills_it_and_errors_the_node(path):
     """Both ways the local backend runs a pod: a worker thread per pod (`run`), or the shared supervisor thread
     fed by the spawn helper (`start`)."""
+    from argonb.backends import supervisor
     from argonb.backends.local import LocalBackend
 
+    if path == "supervised":
+        assert supervisor.wait_ready(30)
     running_when_it_exploded: list[int] = []
 
     def explode(stream, line):
