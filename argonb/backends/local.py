@@ -54,7 +54,10 @@ class LocalBackend:
     def __init__(self) -> None:
         reaper.start()  # the watchdog exists before the first pod, so no pod can outlive a crash unseen
         if SUPERVISED:
-            supervisor().spawner()  # started now: warm by the time the first pod is ready
+            try:
+                supervisor().spawner()  # started now: warm by the time the first pod is ready
+            except OSError:
+                pass  # no helper here (no SOCK_SEQPACKET, interpreter cannot start): pods use threads
 
     def check(self) -> str | None:
         return None
@@ -90,7 +93,10 @@ class LocalBackend:
         pod needs `run()` on a thread of its own."""
         if request.init_containers or request.sidecars or request.tty or not SUPERVISED:
             return False
-        if not supervisor().spawner().ready:  # the helper is still starting (~30 ms): a thread runs this one
+        try:
+            if not supervisor().spawner().ready:  # the helper is still starting (~30 ms): a thread runs this one
+                return False
+        except OSError:  # the helper cannot start here: threads run every pod
             return False
         rewrite, dirs = self._layout(request)
         files: list[tuple[str, bytes, int]] = []

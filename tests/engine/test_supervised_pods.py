@@ -99,3 +99,18 @@ def test_a_killed_spawn_helper_fails_its_pods_and_the_next_run_works(tmp_path):
     assert all(n["phase"] == "Error" and "spawn helper exited" in n["message"] for n in pods), pods
     again = argonb.run(_fan(2, "echo ok"), home=tmp_path).wait(60)
     assert again.phase == "Succeeded", again.message
+
+
+def test_without_a_spawn_helper_pods_run_on_threads(tmp_path, monkeypatch):
+    """A platform or sandbox where the helper cannot start (no SOCK_SEQPACKET, an interpreter that cannot be
+    re-run) still runs every pod, the threaded way."""
+    import argonb.backends.local as local
+
+    class NoHelper:
+        def spawner(self):
+            raise OSError("no helper here")
+
+    monkeypatch.setattr(local, "supervisor", lambda: NoHelper())
+    run = argonb.run(_fan(3, "echo {{inputs.parameters.i}}"), home=tmp_path).wait(60)
+    assert run.phase == "Succeeded", run.message
+    assert sorted(n["outputs"]["result"] for n in run.nodes.values() if n["type"] == "Pod") == ["0", "1", "2"]
