@@ -4,13 +4,14 @@ and template-level parallelism (ARGO-SEMANTICS §2, §3, §8, §10)."""
 from __future__ import annotations
 
 import json
-from collections import ChainMap, deque
+from collections import ChainMap
 from collections.abc import Callable
 from typing import Any
 
 from argonb.engine.execute import Engine, Exec, ReferenceError_, resolve_references
 from argonb.engine.model import Node, NodePhase, NodeType
 from argonb.engine.runtime import Runtime
+from argonb.engine.slots import Slots
 from argonb.engine.workflow import TemplateContext
 from argonb.expr.template import ABSENT, TemplateError
 
@@ -134,30 +135,14 @@ def _resolve_value_from(vf: dict[str, Any], scope: dict[str, Any]) -> tuple[str 
     raise ValueError(f"Unable to resolve: {{{{{key}}}}}")
 
 
-class ChildLimiter:
+class ChildLimiter(Slots):
     """Template-level `parallelism`: at most N active direct children (§10); the rest wait in order."""
 
     def __init__(self, limit: Any):
-        self.limit = int(limit) if limit not in (None, "") else None
-        self.active = 0
-        self.waiting: deque[Callable[[], None]] = deque()
+        super().__init__(int(limit) if limit not in (None, "") else None)
 
     def run(self, start: Callable[[], None]) -> None:
-        if self.limit is None or self.active < self.limit:
-            self.active += 1
-            start()
-        else:
-            self.waiting.append(start)
-
-    def release(self) -> None:
-        self.active -= 1
-        while self.waiting and (self.limit is None or self.active < self.limit):
-            self.active += 1
-            self.waiting.popleft()()
-
-    @property
-    def idle(self) -> bool:
-        return self.active == 0 and not self.waiting
+        self.acquire(start)
 
 
 def hooked_scope(engine: Engine, child: Node, prefix: str, step_name: str, scope: dict[str, Any],

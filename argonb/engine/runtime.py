@@ -17,7 +17,6 @@ import queue
 import threading
 import time
 import traceback
-from collections import deque
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -28,6 +27,7 @@ from argonb.engine.backend import Backend
 from argonb.engine.events import EventBus, NodeLog, NodeUpdated, RunFinished, RunStarted
 from argonb.engine.model import Node, NodePhase, NodeType
 from argonb.engine.naming import display_name, node_id
+from argonb.engine.slots import Slots
 from argonb.engine.templatehash import LazyTemplateHash
 from argonb.engine.workflow import Registry, TemplateContext, context_for_document
 from argonb.spec.gcpause import collector_paused
@@ -106,17 +106,12 @@ class Runtime:
         self.deadline_hit = False
         self.finished = threading.Event()
         limit = parallelism if parallelism is not None else self.spec.get("parallelism")
-        self.pod_limit: int | None = int(limit) if limit else None
-        self.active_pods = 0
-        self._pod_waiters: deque[Callable[[], None]] = deque()
-        self._releasing = False
+        self.pod_slots = Slots(int(limit) if limit else None)  # `spec.parallelism` (§10)
         self._queue: queue.SimpleQueue[Callable[[], None]] = queue.SimpleQueue()
         self._timers: list[tuple[float, int, Callable[[], None]]] = []
         self._timer_seq = itertools.count()
         self._pool = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="argonb-pod")
-        self._max_workers = max_workers
-        self._unthreaded = 0  # pods the backend runs without a worker thread, counted against max_workers
-        self._unthreaded_waiting: deque[Callable[[], None]] = deque()
+        self._unthreaded = Slots(max_workers)  # pods run without a worker thread, counted against max_workers
         self._thread: threading.Thread | None = None
         self._stopping = False
         self.active_execs: set[Any] = set()
@@ -308,39 +303,19 @@ class Runtime:
     # ---- pods -------------------------------------------------------------------------------------
     def acquire_pod_slot(self, start: Callable[[], None]) -> None:
         """`spec.parallelism` counts running pods workflow-wide (§10); waiters start in creation order."""
-        if self.pod_limit is None or self.active_pods < self.pod_limit:
-            self.active_pods += 1
-            start()
-        else:
-            self._pod_waiters.append(start)
+        self.pod_slots.acquire(start)
 
     def release_pod_slot(self) -> None:
-        self.active_pods -= 1
-        if self._releasing:  # a waiter that gave its slot straight back (stopped, deadline): the loop below
-            return  # goes on with the next one, instead of recursing once per waiter (10,000 of them)
-        self._releasing = True
-        try:
-            while self._pod_waiters and (self.pod_limit is None or self.active_pods < self.pod_limit):
-                self.active_pods += 1
-                self._pod_waiters.popleft()()
-        finally:
-            self._releasing = False
+        self.pod_slots.release()
 
     def start_without_worker(self, start: Callable[[], None]) -> None:
         """A pod that needs no worker thread still counts against `max_workers`, the bound the thread pool puts
         on the others: how many pods of this run are running at once (loop thread only)."""
-        if self._unthreaded < self._max_workers:
-            self._unthreaded += 1
-            start()
-        else:
-            self._unthreaded_waiting.append(start)
+        self._unthreaded.acquire(start)
 
     def worker_free(self) -> None:
         """The end of a pod started with `start_without_worker`: the next one waiting goes (loop thread)."""
-        self._unthreaded -= 1
-        while self._unthreaded_waiting and self._unthreaded < self._max_workers:
-            self._unthreaded += 1
-            self._unthreaded_waiting.popleft()()
+        self._unthreaded.release()
 
     def submit(self, work: Callable[[], Any], done: Callable[[Any], None]) -> None:
         """Run `work` on a worker thread, then `done(result)` on the loop thread."""
