@@ -93,8 +93,9 @@ class LocalBackend:
         pod needs `run()` on a thread of its own."""
         if request.init_containers or request.sidecars or request.tty or not SUPERVISED:
             return False
+        watcher = supervisor()
         try:
-            if not supervisor().spawner().ready:  # the helper is still starting (~30 ms): a thread runs this one
+            if not watcher.spawner().ready:  # the helper is still starting (~30 ms): a thread runs this one
                 return False
         except OSError:  # the helper cannot start here: threads run every pod
             return False
@@ -115,7 +116,7 @@ class LocalBackend:
             return PodResult(exit_code=None, error=_spawn_error(argv, request.image, exc))
 
         watch = PodWatch(request, streams, logs, cancel, on_exit, _finish_watched, spawn_failed)
-        return supervisor().spawn(watch, argv, env, cwd, dirs, files)
+        return watcher.spawn(watch, argv, env, cwd, dirs, files)
 
     def _run_main(self, request: PodRequest, argv: list[str], env: dict[str, str], cwd: str, on_log: LogSink,
                   cancel: threading.Event) -> PodResult:
@@ -181,14 +182,20 @@ class LocalBackend:
 
     def _layout(self, request: PodRequest) -> tuple[PathRewriter, list[str]]:
         """The rewriter that maps container paths into the pod's private root, and the directories to create
-        (pod directory, root, mount points and `/tmp`, top-level directories of declared paths), in order."""
+        (pod directory, root, mount points and `/tmp`, top-level directories of declared paths), parents first:
+        the spawn helper makes them for plain pods, `_filesystem` for the others."""
         root = request.root
         root_s = str(root)
         dirs = [str(request.pod_dir), root_s] if os.path.dirname(root_s) == str(request.pod_dir) else [root_s]
+        # The pod owns the whole top-level directory of every path it declares (`/mnt/out/x.json` -> `/mnt`),
+        # as a container owns its filesystem: `os.mkdir("/mnt/out")` must not touch the host's /mnt.
         tops = {"/" + p.strip("/").split("/")[0] for p in [*request.mapped_paths, *request.mount_paths]
                 if p.startswith("/") and p.strip("/")}
+        # a volume mounted under a system directory (`/etc/app`) is private too, but not the rest of /etc
         system_mounts = [m for m in [*request.mount_paths, *request.private_paths] if is_system_path(m.rstrip("/"))]
         rewrite = PathRewriter(root, [*tops, *PRIVATE_PATHS], always=system_mounts)
+        # mount points exist in the container; of other declared paths, like an image, top-level directories
+        # exist and deeper ones if the pod makes them
         dirs += [f"{root_s}/{path.lstrip('/')}" for path in [*request.mount_paths, *PRIVATE_PATHS]]
         for path in request.mapped_paths:
             top = path.strip("/").split("/")[0]
@@ -197,30 +204,14 @@ class LocalBackend:
         return rewrite, dirs
 
     def _filesystem(self, request: PodRequest) -> PathRewriter:
-        """Create the pod's private root and the rewriter that maps container paths into it."""
-        root = request.root
-        if os.path.dirname(root) == str(request.pod_dir):  # the usual layout: make both in two mkdir calls
-            _try_mkdir(request.pod_dir)
-        root.mkdir(parents=True, exist_ok=True)
-        # The pod owns the whole top-level directory of every path it declares (`/mnt/out/x.json` -> `/mnt`),
-        # as a container owns its filesystem: `os.mkdir("/mnt/out")` must not touch the host's /mnt.
-        tops = {"/" + p.strip("/").split("/")[0] for p in [*request.mapped_paths, *request.mount_paths]
-                if p.startswith("/") and p.strip("/")}
-        # a volume mounted under a system directory (`/etc/app`) is private too, but not the rest of /etc
-        system_mounts = [m for m in [*request.mount_paths, *request.private_paths] if is_system_path(m.rstrip("/"))]
-        rewrite = PathRewriter(root, [*tops, *PRIVATE_PATHS], always=system_mounts)
-        root_s = str(root)
-        for path in [*request.mount_paths, *PRIVATE_PATHS]:  # mount points exist in the container
-            target = f"{root_s}/{path.lstrip('/')}"
+        """Create the pod's private root (the directories `_layout` names) and return the rewriter."""
+        rewrite, dirs = self._layout(request)
+        for target in dirs:
             try:
                 _makedirs(target)
             except FileExistsError:  # a subPath mount may already be a staged file (no stat when it is new)
                 if not os.path.isfile(target):
                     raise
-        for path in request.mapped_paths:  # like an image: top-level dirs exist, deeper ones if the pod makes them
-            top = path.strip("/").split("/")[0]
-            if "/" in path.strip("/") and top and not is_system_path("/" + top):
-                (root / top).mkdir(parents=True, exist_ok=True)
         return rewrite
 
     def _command(self, request: PodRequest, rewrite: PathRewriter, image: str, command: list[str] | None,
@@ -600,13 +591,6 @@ def _bin_dir() -> str:
     path = str(bin_dir())
     _BIN_DIRS.append((path, now))
     return path
-
-
-def _try_mkdir(path: Path) -> None:
-    try:
-        os.mkdir(path)
-    except OSError:
-        pass  # exists, or its parent does not: the caller's mkdir(parents=True) settles it
 
 
 @functools.lru_cache(maxsize=64)

@@ -30,6 +30,3 @@ class LazyTemplateHash:
             self._args = None
         return self._value
 
-
-def resolved(value: str | LazyTemplateHash) -> str:
-    return value.value() if isinstance(value, LazyTemplateHash) else value

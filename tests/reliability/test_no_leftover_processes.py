@@ -9,7 +9,6 @@ import subprocess
 import sys
 import textwrap
 import time
-import uuid
 from pathlib import Path
 
 import pytest
@@ -20,19 +19,13 @@ from tests.reliability import support
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _alive(marker: str) -> list[str]:
+def _alive(marker: str) -> list[int]:
     """The pod's `sleep <marker>` processes (not the Python process whose source mentions the marker)."""
-    out = subprocess.run(["pgrep", "-f", f"^sleep {marker}"], capture_output=True, text=True).stdout.split()
-    return [pid for pid in out if int(pid) != os.getpid()]
+    return support.alive(f"^sleep {marker}")
 
 
-def _wait_gone(marker: str, timeout: float = 30) -> list[str]:
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if not _alive(marker):
-            return []
-        time.sleep(0.05)
-    return _alive(marker)
+def _wait_gone(marker: str, timeout: float = 30) -> list[int]:
+    return support.wait_gone(f"^sleep {marker}", timeout)
 
 
 def _workflow(marker: str) -> str:
@@ -51,8 +44,7 @@ def _workflow(marker: str) -> str:
     """)
 
 
-def _marker() -> str:
-    return f"{300 + uuid.uuid4().int % 600}.{uuid.uuid4().int % 10**6}"
+_marker = support.marker
 
 
 def test_parent_killed_with_sigkill_takes_its_pods_and_their_grandchildren_along(tmp_path):
