@@ -86,6 +86,18 @@ def _shared_cases() -> list[tuple[str, Path, str]]:
 
 
 CASES = [(f"own/{p.name}", p, FULL) for p in OWN] + _shared_cases()
+RANDOM_TRIES = 3  # WORKFLOW-mode cases end at random (retry-container.yaml fails ~1 % of runs, on either side)
+
+
+def _compare(path: Path, mode: str, home: Path, reg: object) -> tuple[list[str], dict]:
+    """`compare`, tried again (up to RANDOM_TRIES) only where the workflow's own outcome is random, as the
+    conformance runner does for its flaky cases: two honest runs may end differently by chance."""
+    tries = RANDOM_TRIES if mode == WORKFLOW else 1
+    for attempt in range(tries):
+        diffs, summary = compare(path, mode, home / f"try{attempt}", reg)
+        if not diffs:
+            break
+    return diffs, summary
 WORKERS = int(os.environ.get("ARGONB_PARITY_WORKERS", "6"))
 
 pytestmark = pytest.mark.docker_concurrent
@@ -100,7 +112,7 @@ def parity_runs(docker_client):
     home = Path(tempfile.mkdtemp(prefix="argonb-parity-"))
     pool = ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="parity")
     futures: dict[str, Future] = {
-        cid: pool.submit(compare, path, mode, home / cid.replace("/", "_"), reg) for cid, path, mode in CASES
+        cid: pool.submit(_compare, path, mode, home / cid.replace("/", "_"), reg) for cid, path, mode in CASES
     }
     yield futures
     pool.shutdown(wait=True, cancel_futures=True)
