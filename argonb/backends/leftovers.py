@@ -12,7 +12,9 @@ Two ways to find them, for the two ways pods are started:
 - the spawn helper is a child subreaper (`PR_SET_CHILD_SUBREAPER`): every orphaned descendant of its pods
   becomes its child, so `children()` lists them (one small read per pod end), and it reaps them;
 - pods started by the engine's threads (and the watchdog, once the engine's process died) have no such
-  parent: `sweep()` scans /proc for the session ids and `HOME`s (about 20 ms on a 2-core machine).
+  parent: `sweep()` scans /proc for the session ids and `HOME`s (about 20 ms on a busy 2-core machine), only
+  reading the environment of processes started after the pod. `Sweeper` does it off the pod's path, one scan
+  for all the pods that ended meanwhile.
 
 Standard library only, and no argonb imports: spawn_helper.py and the watchdog load this file on its own.
 """
@@ -21,7 +23,9 @@ from __future__ import annotations
 
 import os
 import signal
+import threading
 import time
+from collections.abc import Callable
 
 PR_SET_CHILD_SUBREAPER = 36  # linux/prctl.h
 
@@ -37,15 +41,21 @@ def become_subreaper() -> bool:
         return False
 
 
-def stat(pid: int) -> tuple[str, int, int, int] | None:
-    """(state, ppid, pgrp, session) of `pid`, or None once it is gone."""
+def stat(pid: int) -> tuple[str, int, int, int, int] | None:
+    """(state, ppid, pgrp, session, start time in clock ticks) of `pid`, or None once it is gone."""
     try:
         with open(f"/proc/{pid}/stat", "rb") as f:
             data = f.read()
     except OSError:
         return None
     fields = data[data.rindex(b")") + 2:].split()
-    return fields[0].decode(), int(fields[1]), int(fields[2]), int(fields[3])
+    return fields[0].decode(), int(fields[1]), int(fields[2]), int(fields[3]), int(fields[19])
+
+
+def started(pid: int) -> int:
+    """When `pid` started (clock ticks since boot); 0 (the beginning of time) if that cannot be read."""
+    info = stat(pid)
+    return info[4] if info else 0
 
 
 def home(pid: int) -> str | None:
@@ -86,8 +96,9 @@ def kill(pid: int) -> None:
             pass
 
 
-def members(sessions: set[int], homes: set[str]) -> list[int]:
-    """Live processes (not this one) in one of `sessions` or started with one of `homes` as HOME."""
+def members(sessions: set[int], homes: set[str], since: int = 0) -> list[int]:
+    """Live processes (not this one) in one of `sessions`, or started at `since` or later with one of `homes`
+    as HOME (a pod's descendants all started after it: older processes' environments are not read)."""
     me = os.getpid()
     found = []
     for name in os.listdir("/proc"):
@@ -97,17 +108,17 @@ def members(sessions: set[int], homes: set[str]) -> list[int]:
         info = stat(pid)
         if info is None or info[0] == "Z":
             continue
-        if info[3] in sessions or (homes and home(pid) in homes):
+        if info[3] in sessions or (homes and info[4] >= since and home(pid) in homes):
             found.append(pid)
     return found
 
 
-def sweep(sessions: set[int], homes: set[str], rounds: int = 20, pause: float = 0.05) -> int:
+def sweep(sessions: set[int], homes: set[str], since: int = 0, rounds: int = 20, pause: float = 0.05) -> int:
     """Kill every process of `sessions`/`homes` until a scan finds none (a killed process's children are
     orphaned, then found by the next scan); returns how many were killed."""
     killed = 0
     for _ in range(rounds):
-        found = members(sessions, homes)
+        found = members(sessions, homes, since)
         if not found:
             break
         for pid in found:
@@ -115,3 +126,41 @@ def sweep(sessions: set[int], homes: set[str], rounds: int = 20, pause: float = 
         killed += len(found)
         time.sleep(pause)
     return killed
+
+
+class Sweeper:
+    """Sweeps on a thread of their own, batched: the pod's end is not delayed by a /proc scan, and pods ending
+    within `INTERVAL` share one. `then()` runs after each pod's sweep (the watchdog forgets the pod only then)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._pending: list[tuple[set[int], set[str], int, Callable[[], None]]] = []
+        self._wake = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def submit(self, sessions: set[int], homes: set[str], since: int, then: Callable[[], None]) -> None:
+        with self._lock:
+            self._pending.append((sessions, homes, since, then))
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._loop, name="argonb-leftovers", daemon=True)
+                self._thread.start()
+        self._wake.set()
+
+    def flush(self) -> None:
+        """Sweep what is pending now, on the caller's thread (at exit)."""
+        with self._lock:
+            batch, self._pending = self._pending, []
+        if batch:
+            sweep(set().union(*(b[0] for b in batch)), set().union(*(b[1] for b in batch)),
+                  min(b[2] for b in batch))
+            for *_, then in batch:
+                then()
+
+    INTERVAL = 0.2  # at most one scan per interval: pods ending in a row share it (and its CPU)
+
+    def _loop(self) -> None:
+        while True:
+            self._wake.wait()
+            self._wake.clear()
+            self.flush()
+            time.sleep(self.INTERVAL)

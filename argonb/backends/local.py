@@ -15,6 +15,7 @@ Emulation rules (ARGO-SEMANTICS §5.1, §5.2, §12.4):
 
 from __future__ import annotations
 
+import atexit
 import functools
 import math
 import os
@@ -72,6 +73,7 @@ class LocalBackend:
         if not argv:
             return PodResult(exit_code=None, error=_no_command(request.image))
         sessions: list[int] = []  # every container's session: the pod's end reaches what left its group
+        since = _now_ticks()
         try:
             for init in request.init_containers:
                 code = self._run_init(request, rewrite, init, on_log, cancel, sessions)
@@ -83,8 +85,10 @@ class LocalBackend:
             finally:
                 codes = [(name, _stop(proc)) for name, proc in sidecars if proc is not None]
         finally:
-            # no subreaper above these processes (they are this process's children): find the rest in /proc
-            leftovers.sweep(set(sessions), {_private_home(env, request)} - {""})
+            # no subreaper above these processes (they are this process's children): find the rest in /proc;
+            # the watchdog keeps covering the pod until that is done
+            _SWEEPER.submit(set(sessions), {_private_home(env, request)} - {""}, since,
+                            _forget(sessions))
         for name, code in codes:
             if code not in (0, 137, 143) and not result.error:  # 137/143: killed once main exited (§5.10)
                 result.failed_container, result.failed_exit_code = name, code
@@ -255,6 +259,21 @@ class LocalBackend:
             else:
                 cwd.mkdir(parents=True, exist_ok=True)
         return argv, env, str(cwd)
+
+
+_SWEEPER = leftovers.Sweeper()
+atexit.register(_SWEEPER.flush)
+
+
+def _now_ticks() -> int:
+    """Now in the clock ticks of /proc's start times, a second early: CLOCK_MONOTONIC never runs ahead of the
+    clock they count (boot time on current kernels, monotonic on old ones), so no descendant starts before."""
+    return max(0, int((time.clock_gettime(time.CLOCK_MONOTONIC) - 1.0) * os.sysconf("SC_CLK_TCK")))
+
+
+def _forget(sessions: list[int]) -> Callable[[], None]:
+    """Unregister a threaded pod's process groups from the watchdog (once its leftovers are swept)."""
+    return lambda: [reaper.unregister(pgid) for pgid in sessions] and None
 
 
 def _private_home(env: dict[str, str], request: PodRequest) -> str:
@@ -497,11 +516,7 @@ def _kill_group(proc: subprocess.Popen[bytes] | SpawnedProcess) -> None:
     """SIGTERM the whole process group, then SIGKILL what is left (grandchildren included)."""
     if proc.pid is None and (not isinstance(proc, SpawnedProcess) or proc.wait_started() is None):
         return  # the helper never started it
-    try:
-        _terminate_group(proc)
-    finally:
-        if isinstance(proc, subprocess.Popen):  # the helper's pods are its to kill if this process dies
-            reaper.unregister(proc.pid)
+    _terminate_group(proc)  # a threaded pod's group is unregistered from the watchdog once its sweep is done
 
 
 def _terminate_group(proc: subprocess.Popen[bytes] | SpawnedProcess) -> None:
