@@ -24,8 +24,9 @@ MAX_DEPTH_MESSAGE = ("Maximum recursion depth exceeded. See "
                      "https://argo-workflows.readthedocs.io/en/release-4.1/scaling/#maximum-recursion-depth")
 
 # measured: a retried, memoized, synchronized step with hooks in a loop costs 14 frames per level (1,385 at
-# depth 99), a plain step 10, a DAG task 9; kept low enough for C recursion on an 8 MiB main-thread stack
-PYTHON_RECURSION_LIMIT = 5_000
+# depth 99), a plain step 10, a DAG task 9: twice that, and no more, as C recursion in other threads (8 MiB
+# stacks) must not overflow before Python raises RecursionError (the limit is per process)
+PYTHON_RECURSION_LIMIT = 3_000
 LOOP_THREAD_STACK = 256 << 20  # virtual: only the pages actually used are committed
 
 _lock = threading.Lock()
