@@ -6,6 +6,7 @@ steps/DAG template at depth d is at d + 1 (retry attempts, memoization and locks
 that reaches `maxAllowedStackDepth` (100, workflow/controller/controller.go) creates its node as a Skipped node
 in Error with `ErrMaxDepthExceeded`'s message (`initializeNodeOrMarkError`), which its steps/DAG parent then
 treats as any errored child. So a recursion with no base case ends after 99 levels, with or without pods.
+The controller's `DISABLE_MAX_RECURSION=true` is not honoured: unbounded nesting cannot fit on a Python stack.
 
 argonb expands nested templates synchronously on the run loop's stack (as Argo does within one reconcile), about
 ten Python frames per level. `ensure_python_stack` makes sure no Python recursion limit is reachable below
