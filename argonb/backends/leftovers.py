@@ -100,8 +100,12 @@ def members(sessions: set[int], homes: set[str], since: int = 0) -> list[int]:
     """Live processes (not this one) in one of `sessions`, or started at `since` or later with one of `homes`
     as HOME (a pod's descendants all started after it: older processes' environments are not read)."""
     me = os.getpid()
-    found = []
-    for name in os.listdir("/proc"):
+    found: list[int] = []
+    try:
+        names = os.listdir("/proc")
+    except OSError:  # no /proc (not Linux): only process groups are killed
+        return found
+    for name in names:
         if not name.isdigit() or int(name) == me:
             continue
         pid = int(name)

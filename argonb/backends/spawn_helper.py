@@ -115,7 +115,7 @@ def flush():
 
 
 def reap():
-    """Reap exited pods (and adopted orphans); True if any pod ended."""
+    """Reap exited pods and adopted orphans; True if any child ended (a sweep is due)."""
     global sweep_until
     any_ended = False
     while True:
