@@ -44,6 +44,7 @@ from argonb.backends.argo_client import (
     ArgoNotFound,
     ArgoUnavailable,
     WatchUnsupported,
+    check_workflow,
 )
 from argonb.backends.argo_errors import ArgoRejected, rejected
 from argonb.backends.argo_manifest import Submission, TemplateObject, prepare
@@ -347,9 +348,9 @@ class ArgoRun:
     def _follow_status(self) -> None:
         try:
             self._status_loop()
-        except Exception as exc:  # never leave a waiter hanging
-            log.exception("following %s failed", self.name)
-            self._lost(f"argonb stopped following the workflow: {exc}")
+        except Exception as exc:  # never leave a waiter hanging; the run's message says why, in one line
+            log.debug("following %s failed", self.name, exc_info=True)
+            self._lost(f"argonb stopped following the workflow: {self._client.config.redact(str(exc))}")
         finally:
             self._finalize()
 
@@ -375,8 +376,8 @@ class ArgoRun:
                             return
                         if kind == "ERROR":
                             break
-                        if isinstance(obj, dict):
-                            self._apply(obj)
+                        if obj is not None:
+                            self._apply(check_workflow(obj, method="GET", path="workflow-events"))
                         if self._terminal.is_set() or self._closing.is_set():
                             return
                     if not received:  # ended at once: a proxy that cannot stream? (after 3 times: poll)
@@ -667,7 +668,7 @@ def _ordered(changed: list[str], nodes: dict[str, dict[str, Any]], root: str) ->
 # ---- entry points -------------------------------------------------------------------------------------------
 def connect(server: str | None = None, namespace: str | None = None, token: str | None = None, *,
             secure: bool | None = None, insecure_skip_verify: bool | None = None, base_href: str | None = None,
-            config: ArgoConfig | None = None, timeout: float = 30.0) -> ArgoClient:
+            config: ArgoConfig | None = None, timeout: float | None = None) -> ArgoClient:
     """An `ArgoClient` from explicit settings or the argo CLI's environment variables."""
     if config is None:
         config = ArgoConfig.from_env(server, namespace, token, secure=secure,

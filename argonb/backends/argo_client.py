@@ -25,6 +25,7 @@ import threading
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
+from http import HTTPStatus
 from typing import Any
 from urllib.parse import quote, urlencode, urlsplit
 
@@ -42,7 +43,7 @@ MAX_ERROR_BODY = 64 * 1024  # an error body is a short JSON object or a proxy's 
 # Argo splits pod log lines at 1 MiB (util/logs/workflow-logger.go maxTokenLength): one JSON-escaped LogEntry
 # (at most 6 bytes per byte of content, plus the envelope) always fits in this.
 MAX_LOG_LINE_BYTES = 6 * 1024 * 1024 + 64 * 1024
-MAX_MESSAGE_CHARS = 1000  # of server text in one error line
+MAX_MESSAGE_CHARS = 500  # of server text in one error line
 _CONTROL = {c: " " for c in (*range(32), *range(127, 160))}  # C0, DEL and C1 (a lone \x9b starts an escape)
 
 # gRPC status codes the Argo Server puts in error bodies, and the HTTP status grpc-gateway maps them to
@@ -142,7 +143,7 @@ class ArgoError(ArgonbError):
         self.method = method
         self.path = path
         self.hint = hint
-        reason = REASONS.get(status, "error")
+        reason = REASONS.get(status) or _phrase(status)
         text = f"Argo server: {status} {reason}"
         if method and path:
             text += f" ({method} {path})"
@@ -150,6 +151,13 @@ class ArgoError(ArgonbError):
         if hint:
             text += f" (hint: {hint})"
         super().__init__(text)
+
+
+def _phrase(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "error"
 
 
 class ArgoAuthError(ArgoError):
@@ -329,6 +337,51 @@ class Stream:
 
 _INCOMPLETE = object()  # a data line that is only part of an SSE event
 
+# what argonb reads of a Workflow object, with the JSON type it must have (Argo's openapi types)
+_MAPS = ("metadata", "status", "spec")
+_STATUS_MAPS = ("nodes", "outputs")
+_NODE_TEXT = ("id", "name", "displayName", "type", "phase", "message", "podName", "templateName", "boundaryID",
+              "startedAt", "finishedAt", "progress")
+
+
+def workflow_problem(obj: Any) -> str:
+    """Why `obj` is not a Workflow object argonb can follow ("" when it is one)."""
+    if not isinstance(obj, dict):
+        return f"not a JSON object but {type(obj).__name__}"
+    for key in _MAPS:
+        if obj.get(key) is not None and not isinstance(obj[key], dict):
+            return f"{key} is {type(obj[key]).__name__}, not an object"
+    status = obj.get("status") or {}
+    for key in _STATUS_MAPS:
+        if status.get(key) is not None and not isinstance(status[key], dict):
+            return f"status.{key} is {type(status[key]).__name__}, not an object"
+    for node_id, node in (status.get("nodes") or {}).items():
+        if not isinstance(node, dict):
+            return f"status.nodes[{node_id!r}] is {type(node).__name__}, not an object"
+        for key in _NODE_TEXT:
+            if node.get(key) is not None and not isinstance(node[key], str):
+                return f"status.nodes[{node_id!r}].{key} is {type(node[key]).__name__}, not a string"
+        children = node.get("children")
+        if children is not None and not (isinstance(children, list) and all(isinstance(c, str) for c in children)):
+            return f"status.nodes[{node_id!r}].children is not a list of strings"
+        for key in ("templateRef", "outputs", "inputs"):
+            if node.get(key) is not None and not isinstance(node[key], dict):
+                return f"status.nodes[{node_id!r}].{key} is {type(node[key]).__name__}, not an object"
+    outputs = status.get("outputs") or {}
+    for key in ("parameters", "artifacts"):
+        if outputs.get(key) is not None and not isinstance(outputs[key], list):
+            return f"status.outputs.{key} is {type(outputs[key]).__name__}, not a list"
+    return ""
+
+
+def check_workflow(obj: Any, *, method: str = "", path: str = "") -> dict[str, Any]:
+    """`obj` if it is a Workflow object argonb can follow, else an ArgoError saying what is wrong."""
+    problem = workflow_problem(obj)
+    if problem:
+        raise ArgoError(502, f"the server's answer is not a Workflow object: {one_line(problem, 200)}",
+                        method=method, path=path)
+    return obj
+
 
 def _stream_error(err: Any, path: str) -> ArgoError:
     """The error object grpc-gateway puts in a stream (`{"error": {"grpc_code", "http_code", "message"}}`)."""
@@ -432,7 +485,7 @@ class ArgoClient:
         return one_line(self.config.redact(text), 300)
 
     def _read(self, response: http.client.HTTPResponse, limit: int, method: str, path: str, *,
-              truncate: bool = False) -> bytes:
+              truncate: bool = False) -> bytes | bytearray:
         """At most `limit` bytes of the body: more is an ArgoError (or, with `truncate`, cut off unread).
         A declared Content-Length past the limit is refused before anything is read."""
         length = response.getheader("Content-Length")
@@ -440,11 +493,16 @@ class ArgoClient:
         if declared is not None and declared > limit and not truncate:
             raise ArgoError(502, f"the answer is {declared} bytes, more than the {limit} an Argo Server sends "
                                  "at most", method=method, path=path)
+        raw = bytearray()  # grown piece by piece: no second copy of a large answer (json.loads takes it as is)
         try:
-            raw = response.read(limit + 1)
+            while len(raw) <= limit:
+                piece = response.read1(min(1 << 20, limit + 1 - len(raw)))
+                if not piece:
+                    break
+                raw += piece
         except http.client.IncompleteRead as exc:
             if truncate:
-                return bytes(exc.partial)[:limit]
+                return bytes(raw + exc.partial)[:limit]
             raise ArgoUnavailable(f"the connection to the Argo server at {self.config.base_url} broke while "
                                   f"reading the answer to {method} {path}: {self._reason(exc)}") from None
         except (OSError, http.client.HTTPException, ValueError) as exc:
@@ -459,8 +517,8 @@ class ArgoClient:
                             method=method, path=path)
         return raw
 
-    def _error(self, status: int, raw: bytes, method: str, path: str) -> ArgoError:
-        text = raw.decode("utf-8", errors="replace")
+    def _error(self, status: int, raw: bytes | bytearray, method: str, path: str) -> ArgoError:
+        text = bytes(raw).decode("utf-8", errors="replace")
         message = text.strip()
         try:
             obj = json.loads(text)
@@ -515,10 +573,10 @@ class ArgoClient:
         body: dict[str, Any] = {"namespace": self.namespace, "workflow": workflow}
         if dry_run:
             body["serverDryRun"] = True
-        return self.request("POST", f"/api/v1/workflows/{quote(self.namespace, safe='')}", body)
+        return check_workflow(self.request("POST", f"/api/v1/workflows/{quote(self.namespace, safe='')}", body))
 
     def get_workflow(self, name: str) -> dict[str, Any]:
-        return self.request("GET", self._wf(name))
+        return check_workflow(self.request("GET", self._wf(name)))
 
     def delete_workflow(self, name: str) -> dict[str, Any]:
         return self.request("DELETE", self._wf(name))
@@ -564,7 +622,7 @@ class ArgoClient:
             body["nodeFieldSelector"] = node_field_selector
         if parameters:
             body["parameters"] = list(parameters)
-        return self.request("PUT", self._wf(name, "retry"), body)
+        return check_workflow(self.request("PUT", self._wf(name, "retry"), body))
 
     def resubmit(self, name: str, *, memoized: bool = False, parameters: list[str] | None = None) -> dict[str, Any]:
         body: dict[str, Any] = {"name": name, "namespace": self.namespace}
@@ -572,7 +630,7 @@ class ArgoClient:
             body["memoized"] = True
         if parameters:
             body["parameters"] = list(parameters)
-        return self.request("PUT", self._wf(name, "resubmit"), body)
+        return check_workflow(self.request("PUT", self._wf(name, "resubmit"), body))
 
     def _templates_path(self, cluster: bool) -> str:
         return "/api/v1/cluster-workflow-templates" if cluster else \

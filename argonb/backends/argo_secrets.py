@@ -76,14 +76,14 @@ class TokenMask:
     def __bool__(self) -> bool:
         return bool(self._whole)
 
-    def found(self, text: str | bytes) -> bool:
+    def found(self, text: str | bytes | bytearray) -> bool:
         """Whether `text` may hold an echo (a cheap probe; bytes are searched without decoding them)."""
         if self._probe is None:
             return False
-        if isinstance(text, bytes):
+        if isinstance(text, (bytes, bytearray)):
             if self._byte_probe is not None:
                 return self._byte_probe.search(text) is not None
-            text = text.decode("utf-8", errors="replace")
+            text = bytes(text).decode("utf-8", errors="replace")
         return self._probe.search(_fold(text)) is not None
 
     def spans(self, text: str) -> list[tuple[int, int]]:
