@@ -181,7 +181,7 @@ sys.exit(code)
 def _submit_in_a_child(tmp_path: Path, url: str) -> tuple[int, str, int]:
     env = {**os.environ, "PYTHONPATH": str(REPO), "ARGO_TOKEN": TOKEN}
     proc = subprocess.run([sys.executable, "-c", RSS_PROBE, "submit", wf_file(tmp_path), "--server", url],
-                          capture_output=True, text=True, env=env, timeout=120)
+                          capture_output=True, text=True, env=env, timeout=120, cwd=REPO)
     lines = proc.stderr.strip().splitlines()
     rss = int(lines[-1].split()[1]) if lines and lines[-1].startswith("RSS_KB") else -1
     return proc.returncode, "\n".join(lines[:-1]), rss
