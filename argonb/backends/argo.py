@@ -45,6 +45,7 @@ from argonb.backends.argo_client import (
     ArgoUnavailable,
     WatchUnsupported,
     check_workflow,
+    one_line,
 )
 from argonb.backends.argo_errors import ArgoRejected, rejected
 from argonb.backends.argo_manifest import Submission, TemplateObject, prepare
@@ -311,7 +312,12 @@ class ArgoRun:
                         continue
                     self._on_log(str(entry.get("podName") or pod), str(entry.get("content", "")))
         except (ArgoError, ArgoUnavailable, OSError, http.client.HTTPException) as exc:
-            log.debug("no log for pod %s: %s", pod, exc)
+            log.debug("no log for pod %s: %s", pod, self._safe(exc))
+
+    def _safe(self, exc: BaseException) -> str:
+        """An exception's text as one line with every echo of the token masked (http.client's texts quote
+        the server's bytes)."""
+        return one_line(self._client.config.redact(str(exc)))
 
     # ---- following ------------------------------------------------------------------------------------------
     def follow(self) -> ArgoRun:
@@ -349,8 +355,8 @@ class ArgoRun:
         try:
             self._status_loop()
         except Exception as exc:  # never leave a waiter hanging; the run's message says why, in one line
-            log.debug("following %s failed", self.name, exc_info=True)
-            self._lost(f"argonb stopped following the workflow: {self._client.config.redact(str(exc))}")
+            log.debug("following %s failed: %s: %s", self.name, type(exc).__name__, self._safe(exc))
+            self._lost(f"argonb stopped following the workflow: {self._safe(exc)}")
         finally:
             self._finalize()
 
@@ -399,7 +405,7 @@ class ArgoRun:
                 except (ArgoError, ArgoUnavailable, OSError, http.client.HTTPException, ValueError) as exc:
                     if self._closing.is_set():
                         return
-                    log.debug("watch of %s broke: %s", self.name, exc)
+                    log.debug("watch of %s broke: %s", self.name, self._safe(exc))
                     failures = self._watch_failed(failures)
                 finally:
                     if stream is not None:
@@ -418,9 +424,9 @@ class ArgoRun:
                 except (ArgoError, ArgoUnavailable, OSError, http.client.HTTPException, ValueError) as exc:
                     failures += 1
                     interval = min(interval * 2, self.poll_max)
-                    log.debug("polling %s failed (%d): %s", self.name, failures, exc)
+                    log.debug("polling %s failed (%d): %s", self.name, failures, self._safe(exc))
                     if time.monotonic() - last_ok > self.lost_after:
-                        self._lost(f"lost contact with the Argo server for {self.lost_after:.0f}s: {exc}")
+                        self._lost(f"lost contact with the Argo server for {self.lost_after:.0f}s: {self._safe(exc)}")
                         return
                 if self._terminal.is_set():
                     return
@@ -510,10 +516,10 @@ class ArgoRun:
                         self._log_clean = True
                         return
                 except (ArgoAuthError, ArgoNotFound) as exc:
-                    log.debug("no log stream for %s: %s", self.name, exc)
+                    log.debug("no log stream for %s: %s", self.name, self._safe(exc))
                     return
                 except (ArgoError, ArgoUnavailable, OSError, http.client.HTTPException, ValueError) as exc:
-                    log.debug("log stream of %s broke: %s", self.name, exc)
+                    log.debug("log stream of %s broke: %s", self.name, self._safe(exc))
                 finally:
                     if stream is not None:
                         self._drop_stream(stream)
