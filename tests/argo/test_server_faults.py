@@ -8,9 +8,11 @@ import base64
 import json
 import logging
 import os
+import random
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from urllib.parse import quote
@@ -280,3 +282,78 @@ def test_errors_stay_argonb_errors_and_one_line():
     assert argo_client.one_line("a\n\x1b[31mb\x9bc\r\n", 100) == "a [31mb c"
     assert argo_client.one_line("x" * 50, 10) == "x" * 10 + "..."
     assert issubclass(ArgoUnavailable, ArgonbError) and ArgoRun.backend == "argo"
+
+
+# ---- random answers ----------------------------------------------------------------------------------------
+def _random_answer(rng: random.Random) -> bytes:
+    """A random HTTP answer: garbage, odd status lines, lying or broken framing headers, odd JSON."""
+    status = rng.choice([200, 201, 204, 301, 302, 400, 401, 404, 409, 429, 500, 502, 503, 599, 600, 99, 999])
+    bodies = [b"", b"{}", b"null", b"[]", b'"text"', b"{" * rng.randint(1, 5000), b"\xff\xfe\x00garbage",
+              json.dumps({"metadata": rng.choice([None, 1, "x", [], {"name": 5}]),
+                          "status": rng.choice([None, "x", {"nodes": rng.choice([1, [], {"a": 1}, {"a": {}}])}])}
+                         ).encode(),
+              json.dumps({"code": rng.choice([13, "x", None]), "message": rng.choice(["a\nb\x1b[2J", 7, None])}
+                         ).encode(),
+              bytes(rng.getrandbits(8) for _ in range(rng.randint(0, 300)))]
+    body = rng.choice(bodies)
+    if rng.random() < 0.1:
+        return bytes(rng.getrandbits(8) for _ in range(rng.randint(0, 200)))  # not HTTP at all
+    head = [f"HTTP/1.1 {status} X".encode() if rng.random() > 0.05 else b"HTTP/9 abc"]
+    framing = rng.choice(["length", "wrong-length", "chunked", "bad-chunk", "none", "negative", "text"])
+    if framing == "length":
+        head.append(f"Content-Length: {len(body)}".encode())
+    elif framing == "wrong-length":
+        head.append(f"Content-Length: {len(body) + rng.randint(1, 1000)}".encode())
+    elif framing == "negative":
+        head.append(b"Content-Length: -5")
+    elif framing == "text":
+        head.append(b"Content-Length: many")
+    elif framing in ("chunked", "bad-chunk"):
+        head.append(b"Transfer-Encoding: chunked")
+        size = f"{len(body):x}".encode() if framing == "chunked" else b"zz"
+        body = size + b"\r\n" + body + b"\r\n0\r\n\r\n"
+    if rng.random() < 0.2:
+        head.append(b"Location: " + rng.choice([b"/", b"http://elsewhere/", b"\x00"]))
+    if rng.random() < 0.05:
+        head.append(b"X-Long: " + b"a" * 70000)  # past http.client's header line limit
+    return b"\r\n".join(head) + b"\r\n\r\n" + body
+
+
+def test_random_answers_are_a_dict_or_an_argonb_error(monkeypatch):
+    """300 random answers (seeded) to GET and POST: the client returns a JSON object or raises an ArgonbError
+    with one line of text; nothing else escapes."""
+    rng = random.Random(15)
+    answers: list[bytes] = []
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(16)
+    port = listener.getsockname()[1]
+
+    def serve() -> None:
+        while True:
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                return
+            with conn:
+                conn.settimeout(2)
+                try:
+                    conn.recv(65536)
+                    conn.sendall(answers.pop(0) if answers else b"")
+                except OSError:
+                    pass
+
+    threading.Thread(target=serve, daemon=True).start()
+    monkeypatch.setattr(argo_client, "DEFAULT_TIMEOUT", 0.5, raising=False)
+    client = argo_client.ArgoClient(ArgoConfig.from_env(f"http://127.0.0.1:{port}", token=TOKEN, timeout=0.5))
+    try:
+        for case in range(300):
+            answers.append(_random_answer(rng))
+            try:
+                result = client.get_workflow("x") if case % 2 else client.create_workflow({"metadata": {}})
+            except ArgonbError as exc:
+                assert "\n" not in str(exc) and "\x1b" not in str(exc), (case, str(exc))
+            else:
+                assert isinstance(result, dict), case
+    finally:
+        listener.close()
