@@ -22,6 +22,7 @@ import os
 import socket
 import ssl
 import threading
+import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -43,7 +44,8 @@ MAX_ERROR_BODY = 64 * 1024  # an error body is a short JSON object or a proxy's 
 # Argo splits pod log lines at 1 MiB (util/logs/workflow-logger.go maxTokenLength): one JSON-escaped LogEntry
 # (at most 6 bytes per byte of content, plus the envelope) always fits in this.
 MAX_LOG_LINE_BYTES = 6 * 1024 * 1024 + 64 * 1024
-MAX_MESSAGE_CHARS = 500  # of server text in one error line
+MAX_MESSAGE_CHARS = 500
+READ_DEADLINE_FACTOR = 10  # reading one whole answer may take this many request timeouts  # of server text in one error line
 _CONTROL = {c: " " for c in (*range(32), *range(127, 160))}  # C0, DEL and C1 (a lone \x9b starts an escape)
 
 # gRPC status codes the Argo Server puts in error bodies, and the HTTP status grpc-gateway maps them to
@@ -303,8 +305,7 @@ class Stream:
 
     def _result(self, text: str, obj: Any) -> dict[str, Any]:
         """The `result` of one decoded event, scrubbed of the token; an `error` event raises."""
-        if self._config.mask.found(text):
-            obj = self._config.mask.scrub(obj)
+        obj = scrubbed(self._config, text, obj, self._path)
         if isinstance(obj, dict) and obj.get("error"):
             raise _stream_error(obj["error"], self._path)
         result = obj.get("result", obj) if isinstance(obj, dict) else obj
@@ -336,6 +337,17 @@ class Stream:
 
 
 _INCOMPLETE = object()  # a data line that is only part of an SSE event
+
+
+def scrubbed(config: ArgoConfig, raw: str | bytes | bytearray, obj: Any, path: str, method: str = "GET") -> Any:
+    """`obj` (decoded from `raw`) with every echo of the token masked; the probe on `raw` keeps it free
+    when there is none."""
+    if not config.mask.found(raw):
+        return obj
+    try:
+        return config.mask.scrub(obj)
+    except RecursionError:  # nested deeper than masking can walk: refuse rather than pass an echo on
+        raise ArgoError(502, "the server's answer is nested too deeply", method=method, path=path) from None
 
 # what argonb reads of a Workflow object, with the JSON type it must have (Argo's openapi types)
 _MAPS = ("metadata", "status", "spec")
@@ -494,12 +506,15 @@ class ArgoClient:
             raise ArgoError(502, f"the answer is {declared} bytes, more than the {limit} an Argo Server sends "
                                  "at most", method=method, path=path)
         raw = bytearray()  # grown piece by piece: no second copy of a large answer (json.loads takes it as is)
+        deadline = time.monotonic() + READ_DEADLINE_FACTOR * self.config.timeout
         try:
             while len(raw) <= limit:
                 piece = response.read1(min(1 << 20, limit + 1 - len(raw)))
                 if not piece:
                     break
                 raw += piece
+                if time.monotonic() > deadline:  # a server dripping bytes: each read is in time, the whole is not
+                    raise TimeoutError(f"the answer took more than {READ_DEADLINE_FACTOR * self.config.timeout:g}s")
         except http.client.IncompleteRead as exc:
             if truncate:
                 return bytes(raw + exc.partial)[:limit]
@@ -554,8 +569,7 @@ class ArgoClient:
         if not isinstance(obj, dict):
             raise ArgoError(502, f"the server's answer is not a JSON object but {type(obj).__name__} "
                                  f"{one_line(self.config.redact(repr(obj)), 100)}", method=method, path=path)
-        mask = self.config.mask
-        return mask.scrub(obj) if mask.found(raw) else obj
+        return scrubbed(self.config, raw, obj, path, method)
 
     def stream(self, path: str, query: Mapping[str, Any] | None = None, *, timeout: float | None = None,
                max_line: int = MAX_RESPONSE_BYTES) -> Stream:

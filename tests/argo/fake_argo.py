@@ -52,6 +52,7 @@ FAULTS = {
     "huge-error": "500 with a body of `huge_bytes` bytes (chunked, no Content-Length)",
     "huge-ok": "200 with a body of `huge_bytes` bytes (chunked)",
     "huge-line": "a stream whose first line never ends (`huge_bytes` bytes)",
+    "drip": "200 declaring 1 MiB, sent one byte every 50 ms (each read is in time, the whole answer is not)",
 }
 
 
@@ -458,6 +459,17 @@ class _Handler(BaseHTTPRequestHandler):
             self._chunked(500, "text/plain", fake.huge_bytes)
         elif kind == "huge-ok":
             self._chunked(200, "application/json", fake.huge_bytes, b" ")
+        elif kind == "drip":
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(1 << 20))
+            self.end_headers()
+            try:
+                while not fake.stopping.wait(0.05):
+                    self.wfile.write(b" ")
+                    self.wfile.flush()
+            except OSError:
+                pass
         elif kind == "huge-line":
             self._chunked(200, "text/event-stream", fake.huge_bytes)
 

@@ -31,7 +31,7 @@ from tests.argo.fake_argo import FAULTS, FakeArgoServer, steps_plan
 REPO = Path(__file__).resolve().parents[2]
 FAILING = steps_plan([("hello", "Failed", ["boom"])])
 # every fault the mock can play, plus two that need no server: nothing listening, and TLS to a plain server
-KINDS = [k for k in FAULTS if k != "huge-line"] + ["refused", "tls"]
+KINDS = [k for k in FAULTS if k not in ("huge-line", "drip")] + ["refused", "tls"]
 
 
 @pytest.fixture(scope="module")
@@ -200,6 +200,18 @@ def test_a_1_gib_answer_is_refused_with_bounded_memory(kind, tmp_path):
     assert "Traceback" not in err
     assert 0 < rss_kb < 300 * 1024, f"peak RSS {rss_kb} KiB"
     assert sent < 1 << 30  # the client hung up long before the end
+
+
+def test_a_server_dripping_an_answer_is_cut_off():
+    """Each read arrives within the timeout, the whole answer never: reading one answer has a deadline too
+    (10 request timeouts), so the client is not held for the 6 days 1 MiB at 20 B/s would take."""
+    with FakeArgoServer(token=TOKEN, fault="drip") as fake:
+        client = argo_client.ArgoClient(ArgoConfig.from_env(fake.url, token=TOKEN, timeout=0.2))
+        started = time.monotonic()
+        with pytest.raises(ArgoUnavailable) as info:
+            client.get_workflow("x")
+        took = time.monotonic() - started
+    assert "timed out" in str(info.value) and took < 30
 
 
 def test_a_stream_line_that_never_ends_is_refused(monkeypatch):
