@@ -349,6 +349,7 @@ def scrubbed(config: ArgoConfig, raw: str | bytes | bytearray, obj: Any, path: s
     except RecursionError:  # nested deeper than masking can walk: refuse rather than pass an echo on
         raise ArgoError(502, "the server's answer is nested too deeply", method=method, path=path) from None
 
+
 # what argonb reads of a Workflow object, with the JSON type it must have (Argo's openapi types)
 _MAPS = ("metadata", "status", "spec")
 _STATUS_MAPS = ("nodes", "outputs")
