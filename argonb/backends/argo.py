@@ -311,7 +311,7 @@ class ArgoRun:
                         skip -= 1
                         continue
                     self._on_log(str(entry.get("podName") or pod), str(entry.get("content", "")))
-        except (ArgoError, ArgoUnavailable, OSError, http.client.HTTPException) as exc:
+        except (ArgoError, ArgoUnavailable, OSError, http.client.HTTPException, ValueError) as exc:
             log.debug("no log for pod %s: %s", pod, self._safe(exc))
 
     def _safe(self, exc: BaseException) -> str:
