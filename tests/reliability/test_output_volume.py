@@ -213,3 +213,36 @@ def test_a_sidecar_printing_a_huge_line_gives_bounded_log_events():
     pod = [n for n in run.nodes.values() if n["type"] == "Pod"][0]
     assert (run.run_dir / "pods" / pod["podName"] / "noisy.log").stat().st_size == 8 * MIB
     assert sum(lines) == 8 * MIB and max(lines) <= _Stream.MAX_LINE
+
+
+def test_a_log_over_1_mib_from_one_stream_is_stored_once_as_a_hard_link(tmp_path):
+    """docs/runs.md: a stream file that would be a copy of `main.log` is a hard link of it, whatever its size.
+    Before the fix, a stream passing 1 MiB went "live" and was written a second time (2 x 3 MiB on disk)."""
+    from argonb.backends.podlogs import PodLogs
+
+    logs = PodLogs(str(tmp_path))
+    for _ in range(3):
+        logs.write("stdout", b"x" * MIB)
+    logs.close()
+    main, out = tmp_path / "main.log", tmp_path / "stdout.log"
+    assert main.stat().st_size == 3 * MIB
+    assert out.samefile(main) and main.stat().st_nlink == 2
+    assert not (tmp_path / "stderr.log").exists()
+
+
+def test_a_second_stream_after_a_big_first_one_gets_exact_separate_files(tmp_path):
+    """When the other stream starts after more than 1 MiB, the first stream's file is copied from `main.log`
+    (nothing held in memory) and both files are exact."""
+    from argonb.backends.podlogs import PodLogs
+
+    logs = PodLogs(str(tmp_path))
+    first = os.urandom(MIB) * 2 + b"tail"
+    logs.write("stdout", first[:MIB + 7])
+    logs.write("stdout", first[MIB + 7:])
+    logs.write("stderr", b"err\n")
+    logs.write("stdout", b"more")
+    logs.close()
+    assert (tmp_path / "stdout.log").read_bytes() == first + b"more"
+    assert (tmp_path / "stderr.log").read_bytes() == b"err\n"
+    assert (tmp_path / "main.log").read_bytes() == first + b"err\n" + b"more"
+    assert not (tmp_path / "stdout.log").samefile(tmp_path / "main.log")
