@@ -246,3 +246,70 @@ def test_a_second_stream_after_a_big_first_one_gets_exact_separate_files(tmp_pat
     assert (tmp_path / "stderr.log").read_bytes() == b"err\n"
     assert (tmp_path / "main.log").read_bytes() == first + b"err\n" + b"more"
     assert not (tmp_path / "stdout.log").samefile(tmp_path / "main.log")
+
+
+PARAMS_WORKFLOW = """
+apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: {name: big-param}
+spec:
+  entrypoint: main
+  templates:
+  - name: main
+    steps:
+    - - {name: huge, template: write, arguments: {parameters: [{name: size, value: "268435456"}]}}
+      - {name: fits, template: write, arguments: {parameters: [{name: size, value: "LIMIT"}]}}
+  - name: write
+    inputs: {parameters: [{name: size}]}
+    container:
+      image: alpine
+      command: [sh, -c, "head -c {{inputs.parameters.size}} /dev/zero | tr '\\\\0' a > /tmp/out"]
+    outputs: {parameters: [{name: out, valueFrom: {path: /tmp/out}}]}
+"""
+
+# argonb run, then what `argonb list` and `argonb get -o json` do, each step's peak RSS growth measured
+PARAMS_PROBE = r"""
+import io, json, resource, sys
+from argonb.store import open_store, run_recorded
+from argonb.cli.main import main
+
+def peak():
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+base = peak()
+run = run_recorded(sys.argv[1], wait=True)
+after_run = peak()
+sys.stdout = io.StringIO()
+main(["list"])
+after_list = peak()
+main(["get", run.name, "-o", "json"])
+after_get = peak()
+got = json.loads(sys.stdout.getvalue()[sys.stdout.getvalue().index("{"):])
+sys.stdout = sys.__stdout__
+nodes = {n["displayName"]: n for n in got["status"]["nodes"].values()}
+print(json.dumps({"phase": run.phase, "huge": nodes["huge"], "fits_phase": nodes["fits"]["phase"],
+                  "fits_len": len(nodes["fits"]["outputs"]["parameters"][0]["value"]),
+                  "growth_kb": {"run": after_run - base, "list": after_list - after_run, "get": after_get - after_list}}))
+"""
+
+
+def test_an_output_parameter_past_the_task_result_limit_is_refused_unread_s5_4(tmp_path):
+    """§5.4 with Argo's bound (argonb/engine/outputlimit.py: the WorkflowTaskResult the wait container sends,
+    `workflow/executor/taskresult.go`, must fit the Kubernetes API's 3 MiB request limit): a 256 MiB value ends
+    the node in Error with Argo's message, and is not read whole; a value of exactly the limit is kept. Before
+    the fix, the 256 MiB value was read and stored: +1 GB RSS to run, +550 MB for `list`, +1.3 GB for `get`."""
+    from argonb.engine.outputlimit import TASK_RESULT_LIMIT, TOO_LARGE_MESSAGE
+
+    wf = tmp_path / "params.yaml"
+    wf.write_text(PARAMS_WORKFLOW.replace("LIMIT", str(TASK_RESULT_LIMIT)))
+    env = {**os.environ, "ARGONB_HOME": str(tmp_path / "home"), "PYTHONPATH": str(ROOT)}
+    proc = subprocess.run([sys.executable, "-c", PARAMS_PROBE, str(wf)], cwd=tmp_path, env=env,
+                          capture_output=True, text=True, timeout=240)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    got = json.loads(proc.stdout)
+    assert got["huge"]["phase"] == "Error" and got["huge"]["message"] == TOO_LARGE_MESSAGE
+    assert "parameters" not in got["huge"].get("outputs", {})
+    assert got["fits_phase"] == "Succeeded" and got["fits_len"] == TASK_RESULT_LIMIT
+    assert got["phase"] in ("Failed", "Error")
+    for step, growth in got["growth_kb"].items():
+        assert growth < 100 * 1024, f"{step}: peak RSS grew by {growth // 1024} MiB"
