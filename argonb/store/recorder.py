@@ -197,10 +197,11 @@ class _Writer:
              compact(data["workflow"]), now, data["name"]))
 
     _NODE_SQL = (
-        "INSERT INTO nodes (run, node_id, name, phase, status, extra, log_path, seq, updated)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        "INSERT INTO nodes (run, node_id, name, phase, status, extra, log_path, seq, updated, type)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
         " ON CONFLICT(run, node_id) DO UPDATE SET name=excluded.name, phase=excluded.phase,"
-        " status=excluded.status, extra=excluded.extra, log_path=excluded.log_path, updated=excluded.updated")
+        " status=excluded.status, extra=excluded.extra, log_path=excluded.log_path, updated=excluded.updated,"
+        " type=excluded.type")
 
     def _write_node(self, conn: Any, ev: NodeUpdated, seq: int) -> None:
         conn.execute(self._NODE_SQL, self._node_row(conn, ev, seq))
@@ -220,7 +221,7 @@ class _Writer:
     def _node_row(self, conn: Any, ev: NodeUpdated, seq: int) -> tuple[Any, ...]:
         node = ev.node
         return (ev.run_id, ev.node_id, str(node.get("name", "")), ev.phase, compact(node), compact(ev.extra),
-                self._log_path(conn, ev), seq, ev.time)
+                self._log_path(conn, ev), seq, ev.time, str(node.get("type", "")))
 
     def _log_path(self, conn: Any, ev: NodeUpdated) -> str:
         pod = ev.node.get("podName")

@@ -123,8 +123,7 @@ class Store:
         with self._lock:
             rows = self._conn.execute("SELECT * FROM runs ORDER BY created DESC, name").fetchall()
             progress = {r[0]: (r[1], r[2]) for r in self._conn.execute(
-                "SELECT run, SUM(phase='Succeeded'), COUNT(*) FROM nodes"
-                " WHERE json_extract(status, '$.type')='Pod' GROUP BY run")}
+                "SELECT run, SUM(phase='Succeeded'), COUNT(*) FROM nodes WHERE type='Pod' GROUP BY run")}
         records = [_record(r) for r in rows]
         for rec in records:
             rec.progress = progress.get(rec.name, (0, 0))
