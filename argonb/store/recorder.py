@@ -17,7 +17,7 @@ import os
 import queue
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -68,6 +68,8 @@ class _Writer:
         self.queue: queue.SimpleQueue[_Item] = queue.SimpleQueue()
         self.urgent = threading.Event()  # a run finished or someone waits: the batch window ends now
         self.owned: dict[str, RunRecorder] = {}
+        self.problems: dict[str, list[str]] = {}  # run name -> what could not be recorded as it was
+        self.end_lost: set[str] = set()  # runs whose final phase could not be recorded at all
         self.pid = os.getpid()
         self.token = owner_token()
         self.thread = threading.Thread(target=self._loop, name=f"argonb-store-{path.parent.name}", daemon=True)
@@ -123,13 +125,41 @@ class _Writer:
         try:
             with transaction(conn):
                 self._write(conn, batch)
-        except Exception:  # a broken store must never break the run; the rows are lost, the run goes on
-            log.exception("argonb store: could not record %d events", len(batch))
+        except Exception:  # a broken store must never break the run
+            # one bad value must not lose the batch (and with it the run's end): each item on its own
+            self._commit_each(conn, batch)
         for item in batch:
             if item.done is not None:
                 item.done.set()
             if item.kind == "finished" and item.event is not None:
                 self.owned.pop(item.event.run_id, None)
+
+    def _commit_each(self, conn: Any, batch: list[_Item]) -> None:
+        """Write the batch item by item; an item that cannot be written is written without its bulky parts
+        (`degraded`), and what still fails is kept in `problems` for the process that waits on the run."""
+        for item in batch:
+            if item.kind == "barrier":
+                continue
+            try:
+                with transaction(conn):
+                    self._write(conn, [item])
+                continue
+            except Exception as exc:  # noqa: BLE001 - any store failure is reported, never raised into the run
+                first = exc
+            reduced = degraded(item, first)
+            try:
+                with transaction(conn):
+                    self._write(conn, [reduced])
+                self._problem(item, f"{_what(item)} recorded without {_dropped(item)}: {first}")
+            except Exception as exc:  # noqa: BLE001
+                self._problem(item, f"{_what(item)} not recorded: {exc}")
+                if item.kind == "finished" and item.event is not None:
+                    self.end_lost.add(item.event.run_id)
+
+    def _problem(self, item: _Item, text: str) -> None:
+        run = item.event.run_id if item.event is not None else str(item.data.get("name", ""))
+        log.warning("argonb store %s: %s", self.path, text)
+        self.problems.setdefault(run, []).append(text)
 
     def _write(self, conn: Any, batch: list[_Item]) -> None:
         nodes: dict[tuple[str, str], NodeUpdated] = {}
@@ -148,6 +178,8 @@ class _Writer:
                 continue
             flush_nodes()  # keep run-level rows ordered after the node rows that preceded them
             if item.kind == "event" and isinstance(ev, RunStarted):
+                self.problems.pop(ev.run_id, None)  # a new attempt of the name starts with a clean slate
+                self.end_lost.discard(ev.run_id)
                 self._write_started(conn, ev)
                 if item.data.get("source"):
                     self._write_source(conn, ev.run_id, item.data)
@@ -270,6 +302,7 @@ class RunRecorder:
                  resubmitted_from: str = ""):
         self.writer = _Writer.for_db(db)
         self.handle: Any = None
+        self.run_id = ""
         self.finished = False
         self.meta = {"source": source, "source_path": source_path, "parameters": dict(parameters or {}),
                      "templates": list(templates or []), "backend": backend, "resumed_from": resumed_from,
@@ -286,6 +319,7 @@ class RunRecorder:
             done.wait(FINISH_FLUSH_TIMEOUT)
             return
         if isinstance(event, RunStarted):  # with the source: a run killed before `attach` can still be retried
+            self.run_id = event.run_id
             self.writer.put(_Item("event", event, dict(self.meta)))
             return
         self.writer.put(_Item("event", event))
@@ -306,6 +340,16 @@ class RunRecorder:
     def wait_flushed(self, timeout: float = FINISH_FLUSH_TIMEOUT) -> bool:
         return self.writer.flush(timeout)
 
+    @property
+    def problems(self) -> list[str]:
+        """What the store could not record of this run as it happened (empty when everything was)."""
+        return list(self.writer.problems.get(self.run_id, [])) if self.run_id else []
+
+    @property
+    def end_lost(self) -> bool:
+        """The run's final phase is not in the store (it will show as Error "interrupted")."""
+        return self.run_id in self.writer.end_lost
+
     def apply(self, action: str, arg: dict[str, Any]) -> bool:
         """Carry out a control request on the writer thread; False leaves it for a later poll."""
         handle = self.handle
@@ -318,6 +362,39 @@ class RunRecorder:
         elif action == "resume":
             handle.resume(arg.get("node"), arg.get("outputs"))
         return True
+
+
+NOT_RECORDED = "argonb could not record this node's inputs and outputs in the run store ({})"
+
+
+def degraded(item: _Item, exc: BaseException) -> _Item:
+    """The item without what can be arbitrarily large (node inputs and outputs, the source, the Workflow
+    object), so that phases, messages and times are recorded even when a value cannot be."""
+    ev = item.event
+    if isinstance(ev, NodeUpdated):
+        node = {k: v for k, v in ev.node.items() if k not in ("inputs", "outputs")}
+        note = NOT_RECORDED.format(exc)
+        node["message"] = f"{node['message']}; {note}" if node.get("message") else note
+        extra = {k: v for k, v in ev.extra.items() if k in ("templateHash", "reused", "reusedFrom")}
+        return _Item(item.kind, replace(ev, node=node, extra=extra), item.data, item.done)
+    if item.kind == "register":
+        return _Item(item.kind, ev, {**item.data, "source": "", "workflow": {}}, item.done)
+    if item.kind == "finished":
+        return _Item(item.kind, ev, {}, item.done)
+    return _Item(item.kind, ev, {}, item.done)  # RunStarted without the source
+
+
+def _what(item: _Item) -> str:
+    ev = item.event
+    if isinstance(ev, NodeUpdated):
+        return f"node {ev.node.get('name') or ev.node_id}"
+    return {"finished": "the run's end", "register": "the run's metadata"}.get(item.kind, "the run's start")
+
+
+def _dropped(item: _Item) -> str:
+    if isinstance(item.event, NodeUpdated):
+        return "its inputs and outputs"
+    return "its Workflow object" if item.kind == "finished" else "its source"
 
 
 def _workflow_snapshot(handle: Any) -> dict[str, Any]:

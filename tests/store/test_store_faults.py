@@ -42,3 +42,62 @@ def test_a_store_of_schema_1_gets_the_node_type_column(home: Path) -> None:
         (rec,) = store.list_runs()
         assert rec.progress == (2, 2)
     assert sqlite3.connect(home / "argonb.db").execute("PRAGMA user_version").fetchone()[0] == 2
+
+
+BIG_VALUE = """
+apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: {name: big-value}
+spec:
+  entrypoint: main
+  templates:
+  - name: main
+    steps:
+    - - {name: big, template: write, arguments: {parameters: [{name: size, value: "300000"}]}}
+      - {name: small, template: write, arguments: {parameters: [{name: size, value: "10"}]}}
+  - name: write
+    inputs: {parameters: [{name: size}]}
+    container:
+      image: alpine
+      command: [sh, -c, "head -c {{inputs.parameters.size}} /dev/zero | tr '\\\\0' a > /tmp/out"]
+    outputs: {parameters: [{name: out, valueFrom: {path: /tmp/out}}]}
+"""
+
+
+def _small_rows(monkeypatch, limit: int = 200_000) -> None:
+    """Every connection of the store's writer refuses values over `limit` bytes ("string or blob too big"),
+    as SQLite does past its own limit; the store's readers are unaffected."""
+    from argonb.store import recorder
+
+    real = recorder.connect
+
+    def connect(path):
+        conn = real(path)
+        conn.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, limit)
+        return conn
+
+    monkeypatch.setattr(recorder, "connect", connect)
+
+
+def test_a_value_the_store_refuses_does_not_lose_the_batch_or_the_final_phase(home: Path, monkeypatch,
+                                                                              capsys) -> None:
+    """One value too big for a row is written without the node's inputs/outputs (with a note), everything else
+    of its batch is written, and the run's end is recorded; `argonb run` warns about it. Before the fix the whole
+    batch was dropped: the run stayed Running in the store and was later marked Error "interrupted"."""
+    from argonb.cli.main import main
+
+    _small_rows(monkeypatch)
+    wf = home.parent / "big.yaml"
+    wf.write_text(BIG_VALUE)
+    code = main(["run", str(wf)])
+    err = capsys.readouterr().err
+    assert code == 0
+    assert "argonb: warning: run store" in err and "node big-value" in err and "string or blob too big" in err
+    with open_store() as store:
+        rec = store.get_run("big-value")
+        assert (rec.phase, rec.finished is not None) == ("Succeeded", True)
+        nodes = {n["displayName"]: n for n in rec.nodes.values()}
+    assert nodes["big"]["phase"] == "Succeeded" and "outputs" not in nodes["big"]
+    assert "could not record this node's inputs and outputs" in nodes["big"]["message"]
+    assert nodes["small"]["outputs"]["parameters"][0]["value"] == "a" * 10
+    assert nodes["big-value"]["phase"] == "Succeeded"
