@@ -46,8 +46,11 @@ class RawLog:
         if self.fd < 0:
             self.open()
         view = memoryview(data)
-        while view:
-            view = view[os.write(self.fd, view):]
+        try:
+            while view:
+                view = view[os.write(self.fd, view):]
+        except OSError as exc:  # "No space left on device" says which file (the node's message shows it)
+            raise OSError(exc.errno, exc.strerror, self.path) from None
 
     def close(self) -> None:
         if self.fd >= 0:

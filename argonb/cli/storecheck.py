@@ -1,5 +1,5 @@
 """After a recorded run: say what the run store could not record, so that what the CLI reports and what
-`argonb list/get` will show agree (a run whose end is not in the store will show as Error "interrupted").
+`argonb list/get` will show agree (a run whose end is not in the store shows as Error "interrupted", or not at all).
 Imports: argonb.store.actions.
 """
 
@@ -22,8 +22,8 @@ def check_recorded(handle: Any, exit_code: int) -> int:
     for problem in recorder.problems:
         print(f"argonb: warning: run store {where}: {problem}", file=sys.stderr)
     if recorder.end_lost:
-        print(f"argonb: error: run store {where}: the run ended {handle.phase} but this could not be recorded; "
-              "`argonb list` will show it as Error \"interrupted\" (free space or fix the store, then retry it)",
-              file=sys.stderr)
+        print(f"argonb: error: run store {where}: the run ended {handle.phase} but the store could not record "
+              "its end: `argonb list` shows it as Error \"interrupted\" or not at all (free space or make the "
+              "store writable, then run it again)", file=sys.stderr)
         return exit_code or 1
     return exit_code

@@ -2,7 +2,7 @@
 
 Owns: the schema of `<home>/argonb.db` (WAL mode), how a connection is opened (busy timeout, owner-only
 file modes) and how a row's owning process is recognised as alive (`owner_token`, `owner_alive`).
-Imports: stdlib only.
+Imports: argonb.store.reserve.
 
 Tables
   runs           one row per workflow name: phase, message, times, source YAML, parameters, backend, the
@@ -19,6 +19,8 @@ import os
 import socket
 import sqlite3
 from pathlib import Path
+
+from argonb.store.reserve import ensure_reserve
 
 DB_NAME = "argonb.db"
 BUSY_TIMEOUT_MS = 10_000
@@ -113,6 +115,7 @@ def prepare_home(home: Path) -> Path:
         os.close(fd)
     if path.stat().st_mode & 0o077:
         os.chmod(path, 0o600)
+    ensure_reserve(home)
     return path
 
 

@@ -23,6 +23,7 @@ from typing import Any
 
 from argonb.engine.events import Event, NodeLog, NodeUpdated, RunFinished, RunStarted
 from argonb.store.db import HOST, connect, owner_token, transaction
+from argonb.store.reserve import RESERVE_NAME, is_disk_full, release_reserve
 
 log = logging.getLogger("argonb.store")
 
@@ -70,6 +71,7 @@ class _Writer:
         self.owned: dict[str, RunRecorder] = {}
         self.problems: dict[str, list[str]] = {}  # run name -> what could not be recorded as it was
         self.end_lost: set[str] = set()  # runs whose final phase could not be recorded at all
+        self.deferred: dict[str, dict[tuple[str, str], _Item]] = {}  # refused by a full disk, kept for the end
         self.pid = os.getpid()
         self.token = owner_token()
         self.thread = threading.Thread(target=self._loop, name=f"argonb-store-{path.parent.name}", daemon=True)
@@ -79,6 +81,12 @@ class _Writer:
         self.queue.put(item)
         if item.kind in ("finished", "barrier"):
             self.urgent.set()
+
+    def forget(self, run: str) -> None:
+        """A new attempt of a run name starts with a clean slate (called before its first event is queued)."""
+        self.problems.pop(run, None)
+        self.end_lost.discard(run)
+        self.deferred.pop(run, None)
 
     def flush(self, timeout: float = FINISH_FLUSH_TIMEOUT) -> bool:
         """Wait until everything queued so far is committed."""
@@ -146,6 +154,8 @@ class _Writer:
                 continue
             except Exception as exc:  # noqa: BLE001 - any store failure is reported, never raised into the run
                 first = exc
+            if item.kind == "finished" and is_disk_full(first) and self._finish_in_reserve(conn, item):
+                continue
             reduced = degraded(item, first)
             try:
                 with transaction(conn):
@@ -153,12 +163,44 @@ class _Writer:
                 self._problem(item, f"{_what(item)} recorded without {_dropped(item)}: {first}")
             except Exception as exc:  # noqa: BLE001
                 self._problem(item, f"{_what(item)} not recorded: {exc}")
+                if is_disk_full(exc):
+                    self._defer(reduced)
                 if item.kind == "finished" and item.event is not None:
                     self.end_lost.add(item.event.run_id)
 
+    def _defer(self, item: _Item) -> None:
+        """Keep what a full disk refused (without its bulky parts) to be written with the run's end: the run's
+        start, its metadata and the latest snapshot of each node (with the node's first sequence number)."""
+        ev = item.event
+        run = ev.run_id if ev is not None else str(item.data.get("name", ""))
+        pending = self.deferred.setdefault(run, {})
+        key = ("node", ev.node_id) if isinstance(ev, NodeUpdated) else (item.kind, type(ev).__name__)
+        if isinstance(ev, NodeUpdated) and key in pending and pending[key].event is not None:
+            item = _Item(item.kind, replace(ev, seq=pending[key].event.seq), item.data)
+        pending[key] = item
+
+    def _finish_in_reserve(self, conn: Any, item: _Item) -> bool:
+        """The disk is full at the run's end: free argonb's reserve and write the run's end together with
+        what was deferred. True if that worked."""
+        run = item.event.run_id if item.event is not None else ""
+        if not release_reserve(self.path.parent):
+            return False
+        pending = list(self.deferred.get(run, {}).values())
+        for final in (item, degraded(item, OSError("disk full"))):
+            try:
+                with transaction(conn):
+                    self._write(conn, [*pending, final])
+            except Exception:  # noqa: BLE001 - the next, smaller form, or give up below
+                continue
+            self.deferred.pop(run, None)
+            self._problem(item, "the disk is full: the run's end was recorded in the space argonb reserves "
+                                f"for it ({RESERVE_NAME}); free space before the next run")
+            return True
+        return False
+
     def _problem(self, item: _Item, text: str) -> None:
         run = item.event.run_id if item.event is not None else str(item.data.get("name", ""))
-        log.warning("argonb store %s: %s", self.path, text)
+        log.debug("argonb store %s: %s", self.path, text)  # the caller reports it (`RunRecorder.problems`)
         self.problems.setdefault(run, []).append(text)
 
     def _write(self, conn: Any, batch: list[_Item]) -> None:
@@ -178,8 +220,6 @@ class _Writer:
                 continue
             flush_nodes()  # keep run-level rows ordered after the node rows that preceded them
             if item.kind == "event" and isinstance(ev, RunStarted):
-                self.problems.pop(ev.run_id, None)  # a new attempt of the name starts with a clean slate
-                self.end_lost.discard(ev.run_id)
                 self._write_started(conn, ev)
                 if item.data.get("source"):
                     self._write_source(conn, ev.run_id, item.data)
@@ -210,6 +250,10 @@ class _Writer:
                       data["backend"], data["resumed_from"], data["resubmitted_from"], name))
 
     def _write_finished(self, conn: Any, ev: RunFinished, workflow: dict[str, Any] | None) -> None:
+        # the row may be missing (its start was refused by a full disk): the end must create it, not vanish
+        conn.execute("INSERT OR IGNORE INTO runs (name, phase, created, started, updated, pid, pid_token, host)"
+                     " VALUES (?, 'Running', ?, ?, ?, ?, ?, ?)",
+                     (ev.run_id, ev.time, ev.time, time.time(), self.pid, self.token, HOST))
         conn.execute("UPDATE runs SET phase=?, message=?, finished=?, updated=? WHERE name=?",
                      (ev.phase, ev.message, ev.time, time.time(), ev.run_id))
         if workflow:
@@ -320,6 +364,7 @@ class RunRecorder:
             return
         if isinstance(event, RunStarted):  # with the source: a run killed before `attach` can still be retried
             self.run_id = event.run_id
+            self.writer.forget(event.run_id)
             self.writer.put(_Item("event", event, dict(self.meta)))
             return
         self.writer.put(_Item("event", event))

@@ -3,13 +3,20 @@ parsing node statuses (issue 15, items 4, 5 and 7)."""
 
 from __future__ import annotations
 
+import errno
 import json
+import os
 import sqlite3
+import subprocess
+import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from argonb.store import open_store
 from argonb.store.db import SCHEMA, SCHEMA_VERSION
+from tests.store.support import ROOT
 
 
 def test_list_counts_pods_without_parsing_node_statuses(home: Path) -> None:
@@ -101,3 +108,99 @@ def test_a_value_the_store_refuses_does_not_lose_the_batch_or_the_final_phase(ho
     assert "could not record this node's inputs and outputs" in nodes["big"]["message"]
     assert nodes["small"]["outputs"]["parameters"][0]["value"] == "a" * 10
     assert nodes["big-value"]["phase"] == "Succeeded"
+
+
+HELLO = """
+apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: {generateName: hello-}
+spec:
+  entrypoint: main
+  templates:
+  - name: main
+    container: {image: alpine, command: [sh, -c, "echo hi; head -c 100000 /dev/zero > /tmp/x"]}
+"""
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path):
+    """A 16 MiB tmpfs mounted for the test (root only), unmounted afterwards whatever happened."""
+    mnt = tmp_path / "mnt"
+    mnt.mkdir()
+    if os.geteuid() != 0 or subprocess.run(["mount", "-t", "tmpfs", "-o", "size=16m", "tmpfs", str(mnt)],
+                                           capture_output=True).returncode != 0:
+        pytest.skip("needs root to mount a small tmpfs")
+    try:
+        yield mnt
+    finally:
+        subprocess.run(["umount", "-l", str(mnt)], capture_output=True)
+
+
+def _fill(directory: Path) -> None:
+    """Write zeros until the filesystem has no block left (big pieces first, then 4 KiB ones)."""
+    with open(directory / "filler", "wb", buffering=0) as fh:
+        for size in (1 << 20, 4096):
+            try:
+                while True:
+                    fh.write(b"\0" * size)
+            except OSError as exc:
+                assert exc.errno == errno.ENOSPC
+
+
+def _cli(home: Path, cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "ARGONB_HOME": str(home), "PYTHONPATH": str(ROOT)}
+    return subprocess.run([sys.executable, "-m", "argonb.cli.main", *args], cwd=cwd, env=env, capture_output=True,
+                          text=True, timeout=60)
+
+
+def test_a_full_disk_records_the_runs_real_error_and_delete_gc_free_space(small_disk: Path, tmp_path: Path):
+    """A full ARGONB_HOME for real (a 16 MiB tmpfs filled up): `list` and `get` work; `run` ends in Error with
+    "No space left on device" naming the file, and that (not "interrupted") is what the store records, written
+    in argonb's reserve; `delete` and `gc` free space. No command prints a traceback. Before the fix, the run was
+    recorded as Error "interrupted", and `delete`/`gc` died with `sqlite3.OperationalError` tracebacks."""
+    home = small_disk / "home"
+    wf = tmp_path / "hello.yaml"
+    wf.write_text(HELLO)
+    first = _cli(home, tmp_path, "run", str(wf), "-o", "json")
+    assert first.returncode == 0, first.stderr
+    first_name = json.loads(first.stdout)["metadata"]["name"]
+    reserve = {p.name: p.stat().st_size for p in home.iterdir() if p.is_file()}
+    _fill(small_disk)
+
+    for args in (("list",), ("get", "@latest")):
+        got = _cli(home, tmp_path, *args)
+        assert got.returncode == 0 and "Traceback" not in got.stderr, got.stderr
+    run = _cli(home, tmp_path, "run", str(wf), "-o", "json")
+    assert run.returncode == 1 and "Traceback" not in run.stderr, run.stderr
+    name = json.loads(run.stdout[run.stdout.index("{"):])["metadata"]["name"]
+    listed = {r["name"]: r for r in json.loads(_cli(home, tmp_path, "list", "-o", "json").stdout)}
+    assert listed[name]["phase"] == "Error"
+    assert "No space left on device" in listed[name]["message"] and "main.log" in listed[name]["message"]
+    from argonb.store.reserve import RESERVE_BYTES, RESERVE_NAME
+
+    assert reserve[RESERVE_NAME] == RESERVE_BYTES and not (home / RESERVE_NAME).exists()  # spent on the end
+    assert "reserves" in run.stderr  # and the CLI said so
+
+    deleted = _cli(home, tmp_path, "delete", first_name)
+    assert deleted.returncode == 0 and "Traceback" not in deleted.stderr, deleted.stderr
+    gc = _cli(home, tmp_path, "gc", "--older-than", "0s")
+    assert gc.returncode == 0 and "Traceback" not in gc.stderr, gc.stderr
+    assert json.loads(_cli(home, tmp_path, "list", "-o", "json").stdout) == []
+
+
+def test_a_read_only_home_gives_one_line_errors_naming_the_path(small_disk: Path, tmp_path: Path):
+    """A read-only ARGONB_HOME (the tmpfs remounted read-only): reading works, writing commands print one
+    `argonb: error: <path>: ...` line with a hint and exit 1. Before the fix: raw OSError/sqlite3 tracebacks."""
+    home = small_disk / "home"
+    wf = tmp_path / "hello.yaml"
+    wf.write_text(HELLO)
+    assert _cli(home, tmp_path, "run", str(wf)).returncode == 0
+    subprocess.run(["mount", "-o", "remount,ro", str(small_disk)], check=True)
+    assert _cli(home, tmp_path, "list").returncode == 0
+    for args in (("run", str(wf)), ("delete", "@latest"), ("gc", "--older-than", "0s")):
+        got = _cli(home, tmp_path, *args)
+        lines = got.stderr.strip().splitlines()
+        assert got.returncode == 1 and "Traceback" not in got.stderr, (args, got.stderr)
+        assert lines[-1].startswith(f"argonb: error: {home}") and "read-only" in lines[-1], (args, got.stderr)
+    fresh = _cli(small_disk / "new-home", tmp_path, "list")
+    assert fresh.returncode == 1 and fresh.stderr.startswith(f"argonb: error: {small_disk / 'new-home'}")
