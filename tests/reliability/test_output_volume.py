@@ -293,13 +293,15 @@ print(json.dumps({"phase": run.phase, "huge": nodes["huge"], "fits_phase": nodes
 """
 
 
+TASK_RESULT_LIMIT = 3145728  # kube-apiserver's request body limit, in Argo's error below
+TOO_LARGE_MESSAGE = "wait: Error (exit code 64): Request entity too large: limit is 3145728"
+
+
 def test_an_output_parameter_past_the_task_result_limit_is_refused_unread_s5_4(tmp_path):
     """§5.4 with Argo's bound (argonb/engine/outputlimit.py: the WorkflowTaskResult the wait container sends,
     `workflow/executor/taskresult.go`, must fit the Kubernetes API's 3 MiB request limit): a 256 MiB value ends
     the node in Error with Argo's message, and is not read whole; a value of exactly the limit is kept. Before
     the fix, the 256 MiB value was read and stored: +1 GB RSS to run, +550 MB for `list`, +1.3 GB for `get`."""
-    from argonb.engine.outputlimit import TASK_RESULT_LIMIT, TOO_LARGE_MESSAGE
-
     wf = tmp_path / "params.yaml"
     wf.write_text(PARAMS_WORKFLOW.replace("LIMIT", str(TASK_RESULT_LIMIT)))
     env = {**os.environ, "ARGONB_HOME": str(tmp_path / "home"), "PYTHONPATH": str(ROOT)}

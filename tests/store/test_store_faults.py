@@ -204,3 +204,29 @@ def test_a_read_only_home_gives_one_line_errors_naming_the_path(small_disk: Path
         assert lines[-1].startswith(f"argonb: error: {home}") and "read-only" in lines[-1], (args, got.stderr)
     fresh = _cli(small_disk / "new-home", tmp_path, "list")
     assert fresh.returncode == 1 and fresh.stderr.startswith(f"argonb: error: {small_disk / 'new-home'}")
+
+
+def test_a_run_whose_end_cannot_be_recorded_exits_1_and_says_so(home: Path, monkeypatch, capsys) -> None:
+    """Every write of the writer refused as by a full disk, and no reserve left: the run Succeeds, but what the
+    CLI says must agree with the store, which does not hold its end: an error line and exit 1."""
+    from argonb.cli.main import main
+    from argonb.store import recorder
+
+    class FullDisk:
+        def __init__(self, conn):
+            pass
+
+        def __enter__(self):
+            raise sqlite3.OperationalError("database or disk is full")
+
+        def __exit__(self, *exc):
+            return None
+
+    monkeypatch.setattr(recorder, "transaction", FullDisk)
+    monkeypatch.setattr(recorder, "release_reserve", lambda home: False)
+    wf = home.parent / "hello.yaml"
+    wf.write_text(HELLO)
+    code = main(["run", str(wf)])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert "the run ended Succeeded but the store could not record its end" in err.splitlines()[-1]
