@@ -5,7 +5,10 @@ process and db file, one short transaction per batch of what arrived in 50 ms, a
 `RunFinished`), and
 applying control requests (stop / terminate / resume) that other processes leave in the `requests` table for
 runs this process owns. `NodeLog` events are ignored: full logs are already files in the run directory.
-Imports: argonb.engine.events, argonb.store.db.
+A batch that fails is written item by item, an item that fails without its bulky parts, and what a full disk
+refuses is written with the run's end into the reserve (`store/reserve.py`); what could not be recorded as it
+was is kept in `problems` / `end_lost` for the caller to report.
+Imports: argonb.engine.events, argonb.store.db, argonb.store.reserve.
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ Owns: run lookup (`get_run` by name, unique prefix or `@latest`), node statuses,
 from rows (`to_workflow`, the same JSON as `argonb run -o json`), marking runs whose owning process died as
 interrupted, control requests for other processes, `delete` and `gc`, and archiving an attempt before a retry.
 Rows are only ever *created* by `RunRecorder` from the engine's events; this module reads them and tidies up.
-Imports: argonb.errors, argonb.engine.timefmt, argonb.store.db.
+Imports: argonb.errors, argonb.engine.timefmt, argonb.store.db, argonb.store.reserve.
 """
 
 from __future__ import annotations
