@@ -67,10 +67,13 @@ class PodLogs:
         self.files = {name: RawLog(f"{pod_dir}/{prefix}{name}.log") for name in ("stdout", "stderr")}
         self.live = False  # both stream files are written as output arrives
         self.wrote: set[str] = set()
+        self.base = 0  # bytes main.log held before this container (a pod directory used again by a retry)
 
     def write(self, stream: str, chunk: bytes) -> None:
-        if not self.live and self.wrote and stream not in self.wrote:
-            self._go_live()  # before this chunk: main.log still holds exactly the first stream's bytes
+        if not self.wrote:
+            self.base = _size(self.combined)
+        elif not self.live and stream not in self.wrote:
+            self._go_live()  # before this chunk: main.log past `base` holds exactly the first stream's bytes
         self.combined.write(chunk)
         self.wrote.add(stream)
         if self.live:
@@ -81,7 +84,7 @@ class PodLogs:
         self.live = True
         if len(self.wrote) == 1:
             (stream,) = self.wrote
-            _copy_file(self.combined.path, self.files[stream])
+            _copy_into(self.combined.path, self.files[stream], self.base)
 
     def close(self) -> None:
         """Close everything; `main.log` exists afterwards even for a pod that printed nothing."""
@@ -91,22 +94,46 @@ class PodLogs:
         if not self.live and len(self.wrote) == 1:
             (stream,) = self.wrote
             try:
+                if self.base:  # main.log holds an earlier attempt too: the stream file gets this one's bytes
+                    raise FileExistsError
                 os.link(self.combined.path, self.files[stream].path)
-            except OSError:  # no hard links here (or the name is taken): write the copy
+            except OSError:  # no hard links here, or the name is taken
                 self._go_live()
         for f in self.files.values():
             f.close()
 
 
-def _copy_file(source: str, dest: RawLog) -> None:
-    """Append the file at `source` to `dest`, COPY_CHUNK bytes at a time (memory stays bounded)."""
+def _copy_into(source: str, dest: RawLog, start: int) -> None:
+    """Append `source` from `start` to its present end (and no further) to `dest`, COPY_CHUNK bytes at a time.
+    A `dest` that is `source` itself (the hard link an earlier attempt left in the same pod directory) first
+    becomes a file of its own holding all of it, so that nothing lands in `main.log` twice."""
+    if dest.fd < 0 and _same_file(source, dest.path):
+        os.unlink(dest.path)
+        start = 0
     try:
         fh = open(source, "rb")  # noqa: SIM115 - closed below
     except FileNotFoundError:
         return
     with fh:
-        while chunk := fh.read(COPY_CHUNK):
+        left = os.fstat(fh.fileno()).st_size - start
+        fh.seek(start)
+        while left > 0 and (chunk := fh.read(min(COPY_CHUNK, left))):
             dest.write(chunk)
+            left -= len(chunk)
+
+
+def _size(log: RawLog) -> int:
+    try:
+        return os.fstat(log.fd).st_size if log.fd >= 0 else os.stat(log.path).st_size
+    except OSError:
+        return 0
+
+
+def _same_file(a: str, b: str) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return False
 
 
 class Stream:

@@ -136,6 +136,7 @@ class _Writer:
         try:
             with transaction(conn):
                 self._write(conn, batch)
+            self._undefer(batch)
         except Exception:  # a broken store must never break the run
             # one bad value must not lose the batch (and with it the run's end): each item on its own
             self._commit_each(conn, batch)
@@ -154,6 +155,7 @@ class _Writer:
             try:
                 with transaction(conn):
                     self._write(conn, [item])
+                self._undefer([item])
                 continue
             except Exception as exc:  # noqa: BLE001 - any store failure is reported, never raised into the run
                 first = exc
@@ -175,12 +177,18 @@ class _Writer:
         """Keep what a full disk refused (without its bulky parts) to be written with the run's end: the run's
         start, its metadata and the latest snapshot of each node (with the node's first sequence number)."""
         ev = item.event
-        run = ev.run_id if ev is not None else str(item.data.get("name", ""))
-        pending = self.deferred.setdefault(run, {})
-        key = ("node", ev.node_id) if isinstance(ev, NodeUpdated) else (item.kind, type(ev).__name__)
+        pending = self.deferred.setdefault(_run_of(item), {})
+        key = _defer_key(item)
         if isinstance(ev, NodeUpdated) and key in pending and pending[key].event is not None:
             item = _Item(item.kind, replace(ev, seq=pending[key].event.seq), item.data)
         pending[key] = item
+
+    def _undefer(self, written: list[_Item]) -> None:
+        """Written after all (the disk had room again): an older deferred copy must not overwrite it later."""
+        for item in written:
+            pending = self.deferred.get(_run_of(item)) if self.deferred else None
+            if pending:
+                pending.pop(_defer_key(item), None)
 
     def _finish_in_reserve(self, conn: Any, item: _Item) -> bool:
         """The disk is full at the run's end: free argonb's reserve and write the run's end together with
@@ -202,9 +210,8 @@ class _Writer:
         return False
 
     def _problem(self, item: _Item, text: str) -> None:
-        run = item.event.run_id if item.event is not None else str(item.data.get("name", ""))
         log.debug("argonb store %s: %s", self.path, text)  # the caller reports it (`RunRecorder.problems`)
-        self.problems.setdefault(run, []).append(text)
+        self.problems.setdefault(_run_of(item), []).append(text)
 
     def _write(self, conn: Any, batch: list[_Item]) -> None:
         nodes: dict[tuple[str, str], NodeUpdated] = {}
@@ -427,9 +434,17 @@ def degraded(item: _Item, exc: BaseException) -> _Item:
         return _Item(item.kind, replace(ev, node=node, extra=extra), item.data, item.done)
     if item.kind == "register":
         return _Item(item.kind, ev, {**item.data, "source": "", "workflow": {}}, item.done)
-    if item.kind == "finished":
-        return _Item(item.kind, ev, {}, item.done)
-    return _Item(item.kind, ev, {}, item.done)  # RunStarted without the source
+    return _Item(item.kind, ev, {}, item.done)  # the start without the source, the end without the Workflow
+
+
+def _run_of(item: _Item) -> str:
+    return item.event.run_id if item.event is not None else str(item.data.get("name", ""))
+
+
+def _defer_key(item: _Item) -> tuple[str, str]:
+    """One deferred copy per node (its latest snapshot), one per run-level kind (start, metadata)."""
+    ev = item.event
+    return ("node", ev.node_id) if isinstance(ev, NodeUpdated) else (item.kind, type(ev).__name__)
 
 
 def _what(item: _Item) -> str:

@@ -315,3 +315,24 @@ def test_an_output_parameter_past_the_task_result_limit_is_refused_unread_s5_4(t
     assert got["phase"] in ("Failed", "Error")
     for step, growth in got["growth_kb"].items():
         assert growth < 100 * 1024, f"{step}: peak RSS grew by {growth // 1024} MiB"
+
+
+def test_a_pod_directory_used_again_keeps_each_stream_file_exact(tmp_path):
+    """A retry that runs again in the same pod directory appends to `main.log`, whose `stdout.log` is a hard
+    link from the first attempt. Copying `main.log` into that link must not loop (it would append to the file
+    it reads: found by the local-backend fuzz) and no stream's bytes may land twice."""
+    from argonb.backends.podlogs import PodLogs
+
+    first = PodLogs(str(tmp_path))
+    first.write("stdout", b"one\n")
+    first.close()
+    second = PodLogs(str(tmp_path))
+    second.write("stdout", b"two\n")
+    second.write("stderr", b"err\n")
+    second.close()
+    third = PodLogs(str(tmp_path))
+    third.write("stdout", b"three\n")
+    third.close()
+    assert (tmp_path / "main.log").read_bytes() == b"one\ntwo\nerr\nthree\n"
+    assert (tmp_path / "stdout.log").read_bytes() == b"one\ntwo\nthree\n"
+    assert (tmp_path / "stderr.log").read_bytes() == b"err\n"
