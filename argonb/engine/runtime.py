@@ -325,7 +325,9 @@ class Runtime:
             try:
                 result = work()
             except Exception as exc:  # nothing escapes a worker thread
-                log.exception("worker error")
+                # an OSError (a full disk, a missing permission) is the environment, not a bug: the node's
+                # message says it, without a traceback
+                (log.debug if isinstance(exc, OSError) else log.exception)("worker error: %s", exc)
                 result = exc
             self.post(lambda: done(result))
 
