@@ -29,6 +29,13 @@ def nbconvert_html(notebook: Path) -> str:
     return notebook.with_suffix(".html").read_text()
 
 
+def export_html(nb) -> str:
+    """The same page as `nbconvert_html`, made in this process (nbconvert's HTMLExporter, its default template)."""
+    from nbconvert import HTMLExporter
+
+    return HTMLExporter().from_notebook_node(nb)[0]
+
+
 def without_scripts(page: str) -> str:
     return SCRIPT.sub("", page)
 
