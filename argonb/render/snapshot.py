@@ -35,6 +35,9 @@ MAX_FAILURE_ROWS = 20  # failed nodes listed in the table even when the graph fo
 MAX_FAILURE_LOGS = 3
 LOG_LINES = 40
 MESSAGE_CHARS = 120  # text/plain keeps each message to one short line
+# A static picture cannot be expanded, so groups up to this size stay open (a tutorial's 8-item loop reads
+# whole); bigger ones fold the Argo UI's way: first child, "N hidden nodes", last child.
+FOLD_ABOVE = 10
 
 
 @dataclass
@@ -92,7 +95,7 @@ def shown_graph(picture: RunPicture, summary: RunSummary) -> tuple[Any, set[str]
         gnode = graph.get(node_id)
         if gnode is not None:
             gnode.note = "\n".join(filter(None, [gnode.note, "kept"]))
-    folded = collapse_groups(graph)
+    folded = collapse_groups(graph, max_children=FOLD_ABOVE)
     return folded.graph, folded.hidden
 
 
