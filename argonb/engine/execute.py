@@ -187,9 +187,10 @@ class Engine:
                                    message=prev.get("message", ""), hooked=hooked, retried=bool(
                                        (prev.get("nodeFlag") or {}).get("retried")), inputs=prev.get("inputs"),
                                    publish=False)
-        # Argo's retry keeps a succeeded node's status as it was, times included: it did not run again.
+        # Argo's retry keeps a succeeded node's status as it was, times included: it did not run again
+        # (`FormulateRetryWorkflow` copies it); a memoized resubmit stamps it now (`FormulateResubmitWorkflow`).
         started, finished = parse_rfc3339(prev.get("startedAt")), parse_rfc3339(prev.get("finishedAt"))
-        if started is not None:
+        if started is not None and self.rt.reuse_keeps_times:
             node.started_at = started
             node.finished_at = finished if finished is not None else started
         node.outputs = prev.get("outputs")

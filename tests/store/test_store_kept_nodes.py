@@ -15,7 +15,7 @@ import pytest
 
 from argonb.notebook.details import node_detail_html
 from argonb.render.report import node_duration
-from argonb.store import resume_edited, retry, run_recorded
+from argonb.store import resubmit, resume_edited, retry, run_recorded
 
 
 def workflow(marker: Path, second: str = "") -> str:
@@ -92,3 +92,15 @@ def test_reuse_detail_pane_shows_the_original_runs_log_path(shared_dir):
     detail = node_detail_html(kept, log_path=path, kept_from=resumed.kept_from[kept["id"]])
     assert str(path) in detail and f"from {first.name}" in detail
     assert str(resumed.run_dir / "pods") not in detail
+
+
+@pytest.mark.timeout(120)
+def test_memoized_resubmit_stamps_kept_nodes_with_its_start_as_argo_does(shared_dir):
+    """Unlike retry, Argo's `resubmit --memoized` gives kept nodes StartedAt = FinishedAt = now
+    (`workflow/util/util.go FormulateResubmitWorkflow`)."""
+    (shared_dir / "go").touch()
+    first = run_recorded(workflow(shared_dir / "go"), wait=True)
+    again = resubmit("keeper", memoized=True, wait=True)
+    kept = again.node("slow")
+    assert kept["id"] in again.kept_from
+    assert kept["startedAt"] == kept["finishedAt"] >= first.node("slow")["finishedAt"]
