@@ -2,9 +2,10 @@
 
 Owns: `RunView`. Widgets are built on the kernel's main thread; afterwards only `flush` (called by the one
 refresher thread, or directly by tests) writes their traits, from a `RunRecorder`'s latest state, so every
-update is coalesced and the final state is always sent. Every display of the view is a mimebundle of the
-widget view plus a static HTML snapshot under a display id; the snapshot is replaced when the run ends, so
-nbconvert, GitHub and nbviewer show the final graph, table and failed logs where widgets do not render.
+update is coalesced and the final state is always sent. Every display of the view is two outputs: the
+widget view, and the static snapshot (`argonb.render.snapshot`) under a display id of its own, replaced when
+the run ends, so nbconvert, GitHub and nbviewer show the final graph, table and failures' logs where widgets
+do not render; where the widget renders, its `hide_snapshot_css` rule hides that snapshot.
 Imports: ipywidgets and IPython.display (lazily, on construction), argonb.render, argonb.notebook.*.
 """
 

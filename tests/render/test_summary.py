@@ -47,6 +47,14 @@ def test_a_recovered_retry_is_one_succeeded_node_and_its_attempts_are_no_failure
     assert summary.failures == ["broken"]
 
 
+def test_a_succeeded_run_whose_retries_recovered_counts_no_failure():
+    nodes = synthetic()
+    nodes["broken"]["phase"] = nodes["check"]["phase"] = nodes["wf"]["phase"] = "Succeeded"
+    summary = summarize(nodes)
+    assert "Failed" not in summary.counts and summary.failures == []  # before: "Failed 2" (the attempts)
+    assert summary.focus == "broken"  # the last pod, not a recovered attempt
+
+
 def test_progress_follows_argo_updater_go():
     # executable: ok, 3 attempts, broken (the Skipped-type node and the Retry/DAG/Steps nodes are not)
     assert progress(synthetic()) == (2, 5)
