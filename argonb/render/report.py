@@ -78,14 +78,22 @@ def counts_html(counts: Mapping[str, int]) -> str:
 
 
 def table_rows(nodes: Mapping[str, dict[str, Any]], now: float | None = None) -> list[dict[str, Any]]:
-    """Rows for the node table: every node but step/task groups, in creation order."""
+    """Rows for the node table: every node but step/task groups, in creation order, except that a Retry
+    node's attempts follow it, marked `attempt` (the Argo UI shows them under their Retry node)."""
+    attempts = summary.attempt_ids(nodes)
+
+    def row(n: dict[str, Any], attempt: bool) -> dict[str, Any]:
+        return {"id": n.get("id"), "name": n.get("displayName") or n.get("name"), "type": n.get("type"),
+                "phase": n.get("phase"), "duration": format_seconds(node_duration(n, now)),
+                "message": n.get("message") or "", "attempt": attempt}
+
     rows = []
     for n in nodes.values():
-        if n.get("type") in GROUP_TYPES:
+        if n.get("type") in GROUP_TYPES or str(n.get("id")) in attempts:
             continue
-        rows.append({"id": n.get("id"), "name": n.get("displayName") or n.get("name"), "type": n.get("type"),
-                     "phase": n.get("phase"), "duration": format_seconds(node_duration(n, now)),
-                     "message": n.get("message") or ""})
+        rows.append(row(n, False))
+        if n.get("type") == "Retry":
+            rows += [row(nodes[str(c)], True) for c in n.get("children") or () if str(c) in nodes]
     return rows
 
 
@@ -102,8 +110,10 @@ def node_table_html(nodes: Mapping[str, dict[str, Any]], *, selected: str | None
     for r in rows[:max_rows]:
         mark = ' style="background:#fff8c5"' if selected and r["id"] == selected else ""
         out.append(f'<tr{mark} data-node="{html.escape(str(r["id"]))}">'
-                   f'<td style="{cell}">{html.escape(str(r["name"]))}{_kept_mark(kept, r["id"])}</td>'
-                   f'<td style="{cell};color:#57606a">{html.escape(str(r["type"]))}</td>'
+                   f'<td style="{cell}{_ATTEMPT_INDENT if r["attempt"] else ""}">{html.escape(str(r["name"]))}'
+                   f'{_kept_mark(kept, r["id"])}</td>'
+                   f'<td style="{cell};color:#57606a">{html.escape(str(r["type"]))}{" attempt" if r["attempt"] else ""}'
+                   f'</td>'
                    f'<td style="{cell}">{badge(r["phase"])}</td>'
                    f'<td style="{cell}">{r["duration"]}</td>'
                    f'<td style="{cell};white-space:pre-wrap">{html.escape(str(r["message"]))}</td></tr>')
@@ -113,6 +123,9 @@ def node_table_html(nodes: Mapping[str, dict[str, Any]], *, selected: str | None
         out.append(f'<tr><td colspan="5" style="{cell};color:#57606a">… {html.escape(footer)}</td></tr>')
     out.append("</tbody></table>")
     return "".join(out)
+
+
+_ATTEMPT_INDENT = ";padding-left:22px"  # attempts sit under their Retry node
 
 
 def _kept_mark(kept: Mapping[str, str] | None, node_id: Any) -> str:

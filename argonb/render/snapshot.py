@@ -24,8 +24,8 @@ from argonb.render.report import (
     format_seconds,
     header_html,
     log_tail_html,
-    node_duration,
     node_table_html,
+    table_rows,
 )
 from argonb.render.runtree import run_graph
 from argonb.render.summary import RunSummary, log_node, summarize
@@ -145,9 +145,8 @@ def snapshot_text(picture: RunPicture) -> str:
              + (f"; {format_seconds(picture.elapsed)}" if picture.elapsed is not None else "")]
     if notes(picture):
         lines.append(notes(picture))
-    table = [(str(n.get("displayName") or n.get("name")) + (" (kept)" if k in picture.kept else ""),
-              str(n.get("phase") or ""), format_seconds(node_duration(n)), _one_line(n.get("message")))
-             for k, n in rows.items() if n.get("type") not in GROUP_TYPES]
+    table = [(("  " if r["attempt"] else "") + str(r["name"]) + (" (kept)" if r["id"] in picture.kept else ""),
+              str(r["phase"] or ""), r["duration"], _one_line(r["message"])) for r in table_rows(rows)]
     width = max([len(r[0]) for r in table] + [4])
     lines.append(f"{'NODE'.ljust(width)}  {'PHASE'.ljust(9)}  {'DURATION':>8}  MESSAGE")
     lines += [f"{r[0].ljust(width)}  {r[1].ljust(9)}  {r[2]:>8}  {r[3]}".rstrip() for r in table]
