@@ -1,6 +1,7 @@
 """Large sibling groups folded into one "N hidden nodes" node, as the Argo UI's workflow graph does.
 
-Owns: `collapse_groups` (a `Graph` -> a smaller `Graph` plus which nodes it hid) and `Collapsed`. Rule, from
+Owns: `collapse_groups` (a `Graph` -> a smaller `Graph` plus which nodes it hid), `fold_chains` (the
+same for long straight chains, for snapshots still too big) and `Collapsed`. Rule, from
 the Argo UI (`ui/src/workflows/components/workflow-dag/workflow-dag.tsx`, `pushChildren`): a node with more
 than three children shows its first and its last child and one placeholder for the rest, labelled
 "N hidden nodes". Nodes reachable only through hidden ones are hidden with them, and edges leaving the hidden
@@ -45,6 +46,41 @@ def collapse_groups(graph: Graph, max_children: int = MAX_SHOWN_CHILDREN) -> Col
     if not groups:
         return Collapsed(graph)
     _hide_unreachable(graph, children, hidden, owner)
+    return Collapsed(_rebuild(graph, hidden, owner, groups), hidden, groups)
+
+
+def fold_chains(graph: Graph, max_run: int = 8) -> Collapsed:
+    """Fold each straight chain (nodes with one parent and one child) longer than `max_run`: its first and
+    last node stay and one "N hidden nodes" node stands for the rest, as a sibling group folds. What only
+    a long sequence of steps makes big (a 1,000-step pipeline) stays small the same way."""
+    parents: dict[str, list[str]] = {n.key: [] for n in graph.nodes}
+    children: dict[str, list[str]] = {n.key: [] for n in graph.nodes}
+    for e in graph.edges:
+        parents[e.dst].append(e.src)
+        children[e.src].append(e.dst)
+
+    def linear(key: str) -> bool:
+        return len(parents[key]) == 1 and len(children[key]) == 1
+
+    hidden: set[str] = set()
+    owner: dict[str, str] = {}
+    groups: dict[str, list[str]] = {}
+    for n in graph.nodes:
+        if not linear(n.key) or linear(parents[n.key][0]):
+            continue  # not the start of a chain
+        chain, key = [], n.key
+        while linear(key) and key not in chain:
+            chain.append(key)
+            key = children[key][0]
+        if len(chain) <= max_run:
+            continue
+        placeholder = f"{chain[0]}::chain"
+        groups[placeholder] = chain[1:-1]
+        for k in chain[1:-1]:
+            hidden.add(k)
+            owner[k] = placeholder
+    if not groups:
+        return Collapsed(graph)
     return Collapsed(_rebuild(graph, hidden, owner, groups), hidden, groups)
 
 

@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from argonb.render.collapse import collapse_groups, phase_note
+from argonb.render.collapse import collapse_groups, fold_chains, phase_note
 from argonb.render.graph import GNode, safe_prefix
 from argonb.render.report import (
     GROUP_TYPES,
@@ -38,6 +38,7 @@ MESSAGE_CHARS = 120  # text/plain keeps each message to one short line
 # A static picture cannot be expanded, so groups up to this size stay open (a tutorial's 8-item loop reads
 # whole); bigger ones fold the Argo UI's way: first child, "N hidden nodes", last child.
 FOLD_ABOVE = 10
+MAX_DRAWN = 200  # past this many drawn nodes, long straight chains fold too
 
 
 @dataclass
@@ -96,7 +97,10 @@ def shown_graph(picture: RunPicture, summary: RunSummary) -> tuple[Any, set[str]
         if gnode is not None:
             gnode.note = "\n".join(filter(None, [gnode.note, "kept"]))
     folded = collapse_groups(graph, max_children=FOLD_ABOVE)
-    return folded.graph, folded.hidden
+    if len(folded.graph.nodes) <= MAX_DRAWN:
+        return folded.graph, folded.hidden
+    chains = fold_chains(folded.graph)  # e.g. a 1,000-step sequence: no sibling group to fold
+    return chains.graph, folded.hidden | chains.hidden
 
 
 def table_nodes(picture: RunPicture, summary: RunSummary, hidden: set[str]) -> tuple[dict[str, dict[str, Any]], str]:

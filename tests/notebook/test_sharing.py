@@ -131,3 +131,28 @@ def test_a_1000_node_snapshot_is_folded_and_small():
     assert {"item(998:998)", "item(999:999)"} <= set(runs[0]["table"])  # every real failure keeps its row
     assert "Failed</span> 2" in html and "progress 998/1000" in html
     assert took < 10 and peak < 100_000_000, (took, peak)
+
+
+def chain(steps: int, failed_at: int) -> dict:
+    """A finished sequence of `steps` one-step groups (the step at `failed_at` Failed, later ones kept on)."""
+    nodes = {"wf": {"id": "wf", "name": "wf", "displayName": "wf", "type": "Steps", "phase": "Failed",
+                    "children": ["g0"]}}
+    for i in range(steps):
+        nodes[f"g{i}"] = {"id": f"g{i}", "name": f"wf[{i}]", "displayName": f"[{i}]", "type": "StepGroup",
+                          "phase": "Succeeded", "children": [f"p{i}"]}
+        nodes[f"p{i}"] = {"id": f"p{i}", "name": f"wf[{i}].step{i}", "displayName": f"step{i}", "type": "Pod",
+                          "phase": "Failed" if i == failed_at else "Succeeded", "startedAt": "2026-01-01T00:00:00Z",
+                          "finishedAt": "2026-01-01T00:00:01Z", "children": [f"g{i + 1}"] if i < steps - 1 else []}
+    return nodes
+
+
+def test_a_1000_step_sequence_snapshot_is_folded_and_small():
+    from argonb.render import RunPicture, render_svg, snapshot_bundle
+
+    data = snapshot_bundle(RunPicture("wf", "Failed", "", chain(1000, 500)), render=render_svg)
+    assert len(data["text/html"]) < 200_000, len(data["text/html"])  # 2 MB when every step was drawn
+    run = shown_runs(data["text/html"])[0]
+    folded = [label for label, phase in run["graph"].items() if "hidden nodes" in label]
+    assert len(folded) == 1 and re.fullmatch(r"\d+ hidden nodes 1 Failed · \d+ Succeeded", folded[0])
+    assert run["graph"][folded[0]] == "failed"  # the fold shows that a failure is inside
+    assert run["table"]["step500"] == "failed" and run["table"]["step999"] == "succeeded"

@@ -44,3 +44,27 @@ def test_more_than_three_fold_to_first_hidden_last_with_their_subtrees():
 def test_the_threshold_is_a_parameter():
     assert not collapse_groups(fan(8), max_children=10).hidden
     assert collapse_groups(fan(12), max_children=10).graph.get("root::hidden").label == "10 hidden nodes"
+
+
+def test_a_long_straight_chain_folds_to_its_ends():
+    from argonb.render.collapse import fold_chains
+
+    graph = Graph()
+    graph.add(GNode("root", "root", "Steps"))
+    for i in range(20):
+        graph.add(GNode(f"s{i}", f"s{i}", phase="Failed" if i == 7 else "Succeeded"))
+    graph.add(GNode("a", "a"))
+    graph.add(GNode("b", "b"))
+    graph.connect("root", "s0")
+    for i in range(19):
+        graph.connect(f"s{i}", f"s{i + 1}")
+    graph.connect("s19", "a")
+    graph.connect("s19", "b")  # s19 has two children: the chain ends there
+    folded = fold_chains(graph, max_run=8)
+    assert [n.key for n in folded.graph.nodes] == ["root", "s0", "s0::chain", "s18", "s19", "a", "b"]
+    placeholder = folded.graph.get("s0::chain")
+    assert placeholder.label == "17 hidden nodes" and placeholder.phase == "Failed"
+    assert folded.groups["s0::chain"] == [f"s{i}" for i in range(1, 18)]
+    edges = {(e.src, e.dst) for e in folded.graph.edges}
+    assert {("root", "s0"), ("s0", "s0::chain"), ("s0::chain", "s18"), ("s18", "s19")} <= edges
+    assert not fold_chains(graph, max_run=30).hidden
