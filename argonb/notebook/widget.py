@@ -56,6 +56,7 @@ class RunView:
         self.final = threading.Event()  # set once the run's final state reached the widgets and snapshot
         self.displayed_in: int | None = None  # execution count of the last display (avoids double display)
         self._renderer = GraphRenderer()
+        self._static_renderer = GraphRenderer(max_layouts=2)  # the snapshot's folded graph: its own cache
         self._flush_lock = threading.RLock()
         self._flushed: tuple[Any, ...] | None = None
         self._selected: str | None = None
@@ -148,7 +149,7 @@ class RunView:
 
     def _render_static(self, graph: Any) -> str:
         with self._flush_lock:  # the renderer's layout cache has one owner at a time
-            return self._renderer.render(graph)
+            return self._static_renderer.render(graph)
 
     # ---- refresher side ----------------------------------------------------------------------------------
     @property
