@@ -1,7 +1,8 @@
 """The local artifact repository and how artifacts move in and out of pods (ARGO-SEMANTICS §5.5).
 
 Output: tar+gzip by default (single top-level entry = basename of path), key `<wf>/<pod>/<name>.tgz`;
-`archive: none` stores the file or directory as is under `<wf>/<pod>/<basename>`. Key-only `s3: {key}`
+`archive: none` stores the file or directory as is under `<wf>/<pod>/<basename>`. Links in an output are
+archived as links, never followed (engine/outarchive.py; engine/podfs.py finds the output inside the pod). Key-only `s3: {key}`
 locations (no bucket/endpoint) map to the same local repository. Input: raw data, repository keys (archives
 auto-detected and unpacked; a single entry is renamed to the input path), http URLs, `subPath`, `mode`.
 Extraction is safe: no absolute names, no `..`, no links escaping the target, and bounded: an archive whose
@@ -17,10 +18,14 @@ import tarfile
 import tempfile
 import zipfile
 import zlib
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from argonb.errors import ArgonbError
+
+if TYPE_CHECKING:
+    from argonb.engine.podfs import ArtifactSource
 
 UNSUPPORTED_LOCATIONS = ("git", "gcs", "azure", "hdfs", "oss", "artifactory", "plugin")
 MAX_UNPACKED_BYTES = 10 << 30
@@ -29,6 +34,14 @@ MAX_ENTRIES = 1_000_000
 
 class ArtifactError(ArgonbError):
     pass
+
+
+class OutputsStopped(ArtifactError):
+    """`argonb stop` or a deadline reached a pod while its outputs were being collected."""
+
+    def __init__(self, message: str, *, timed_out: bool):
+        super().__init__(message)
+        self.timed_out = timed_out
 
 
 class LocalRepository:
@@ -43,20 +56,12 @@ class LocalRepository:
             raise ArtifactError(f"artifact key {key!r} escapes the repository")
         return self.root / clean
 
-    def save(self, source: Path, key: str, archive: dict[str, Any] | None) -> None:
-        target = self.path(key)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        if archive and "none" in archive:
-            _copy(source, target)
-        elif archive and "zip" in archive:
-            with zipfile.ZipFile(target, "w") as zf:
-                for file in [source] if source.is_file() else sorted(source.rglob("*")):
-                    zf.write(file, file.relative_to(source.parent))
-        else:
-            level = ((archive or {}).get("tar") or {}).get("compressionLevel")
-            mode = "w" if level == 0 else "w:gz"
-            with tarfile.open(target, mode) as tf:
-                tf.add(source, arcname=source.name)
+    def save(self, source: ArtifactSource, key: str, archive: dict[str, Any] | None,
+             check: Callable[[], None] = lambda: None) -> None:
+        """Archive one output (links as links, never followed: engine/outarchive.py) under `key`."""
+        from argonb.engine.outarchive import write_artifact
+
+        write_artifact(source, self.path(key), archive, check)
 
     def load(self, key: str, dest: Path) -> None:
         source = self.path(key)
