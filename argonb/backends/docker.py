@@ -32,12 +32,10 @@ from __future__ import annotations
 
 import atexit
 import codecs
-import io
 import os
 import posixpath
 import re
 import secrets
-import shutil
 import tarfile
 import threading
 import time
@@ -45,7 +43,10 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from argonb.backends.docker_outputs import copy_outputs
+from argonb.engine.artifacts import OutputsStopped
 from argonb.engine.backend import AuxContainer, LogSink, PodRequest, PodResult, is_system_path
+from argonb.engine.podfs import stop_check
 
 RESULT_LIMIT = 256 * 1024  # outputs.result keeps the last 256 KiB (§5.3)
 INSTALL_HINT = "pip install 'argonb[docker]'"
@@ -278,13 +279,21 @@ class DockerBackend:
                 # docker-init could not exec the command: Kubernetes fails such a container at start (Error)
                 detail = stderr_tail.decode("utf-8", "replace").strip().splitlines()[-1]
                 return PodResult(exit_code=None, error=_tini_error(detail, str(config.get("image"))))
-            if plan is not None:
-                plan.copy_out(container)
+            copied: dict[str, Path] = {}
+            if plan is not None:  # outputs the host does not see as the container does, through the archive API
+                try:
+                    copied = copy_outputs(client, container.id, request, plan.binds,
+                                          stop_check(cancel.is_set, request.deadline))
+                except OutputsStopped as exc:
+                    timed_out, cancelled = timed_out or exc.timed_out, cancelled or not exc.timed_out
+                except (errors.APIError, OSError, tarfile.TarError) as exc:
+                    return PodResult(exit_code=None, error=f"failed to save outputs: {_short(exc)}",
+                                     stdout_tail=sink.tail())
         finally:
             sink.close()
         message = "main: OOMKilled (exit code 137)" if oom and not (timed_out or cancelled) else ""
         return PodResult(exit_code=exit_code, stdout_tail=sink.tail(), timed_out=timed_out, cancelled=cancelled,
-                         message=message)
+                         message=message, copied_outputs=copied)
 
     def _start_sidecar(self, client: Any, config: dict[str, Any], created: list[Any], request: PodRequest,
                        name: str, on_log: LogSink) -> tuple[Any, threading.Thread | None]:
@@ -531,7 +540,6 @@ class MountPlan:
         self.tmpfs: dict[str, str] = {}
         self.extra: list[Any] = []
         self.parents: list[str] = []  # parent directories we mount (made writable for a non-root user)
-        self.copy_out_paths: list[str] = []
         self.root.mkdir(parents=True, exist_ok=True)
         volume_paths = self._volumes(getattr(request, "volumes", None) or [])
         candidates: dict[str, str] = {}  # container dir/file -> kind ("parent" or "exact")
@@ -546,8 +554,7 @@ class MountPlan:
                 candidates.setdefault(parent, "parent")
             elif request.host_path(path).exists():
                 candidates[path] = "exact"  # a staged top-level input: mounted as it is (file or directory)
-            else:
-                self.copy_out_paths.append(path)
+            # else a top-level output (`/result.txt`): copied out of the stopped container (docker_outputs)
         kept = [p for p in candidates if not any(q != p and _under(p, q) for q in candidates)]
         for path in sorted(kept):
             if any(_under(path, v) for v in volume_paths):
@@ -557,8 +564,6 @@ class MountPlan:
                 host.mkdir(parents=True, exist_ok=True)
                 self.parents.append(str(host))
             self.binds[path] = (str(host), False)
-        self.copy_out_paths = [p for p in self.copy_out_paths
-                               if not any(_under(p, m) for m in [*self.binds, *volume_paths])]
 
     def _volumes(self, volumes: Iterable[dict[str, Any]]) -> list[str]:
         """Bind emptyDir and hostPath volumes; returns the emptyDir mount paths that live under root."""
@@ -633,41 +638,6 @@ class MountPlan:
                 os.chmod(host, 0o1777)  # like /tmp: a non-root user can create files in the declared dirs
         out = [Mount(dest, host, type="bind", read_only=ro) for dest, (host, ro) in sorted(self.binds.items())]
         return out + self.extra
-
-    def copy_out(self, container: Any) -> None:
-        """Copy declared top-level outputs (`/result.txt`) out of the stopped container into root."""
-        errors = _import_docker().errors
-        for path in self.copy_out_paths:
-            try:
-                bits, _ = container.get_archive(path)
-                data = b"".join(bits)
-            except errors.NotFound:
-                continue  # never written: the engine reports it (or uses the default)
-            except errors.APIError:
-                continue
-            target = self.request.host_path(path)
-            if target.is_dir() and not target.is_symlink():
-                shutil.rmtree(target)
-            elif target.exists() or target.is_symlink():
-                target.unlink()
-            _extract(data, self.root / posixpath.dirname(path).lstrip("/"))
-
-
-def _extract(data: bytes, dest: Path) -> None:
-    dest.mkdir(parents=True, exist_ok=True)
-    with tarfile.open(fileobj=io.BytesIO(data)) as tar:
-        members = []
-        for member in tar.getmembers():
-            name = posixpath.normpath(member.name)
-            if name.startswith(("/", "..")) or member.isdev():
-                continue
-            if member.islnk() and posixpath.normpath(member.linkname).startswith(("/", "..")):
-                continue
-            members.append(member)
-        if hasattr(tarfile, "tar_filter"):
-            tar.extractall(dest, members=members, filter="tar")
-        else:  # pragma: no cover - Python without extraction filters
-            tar.extractall(dest, members=members)  # noqa: S202 - members checked above
 
 
 # ---- streaming ------------------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ the executor's untar does ("illegal symlink target").
 from __future__ import annotations
 
 import os
+import posixpath
 import stat
 import time
 from collections.abc import Callable
@@ -82,10 +83,11 @@ itself on the host (the local backend rewrites a pod's `/tmp/x` to `<root>/tmp/x
 def _root_and_parts(request: PodRequest, copied: dict[str, Path], container_path: str) -> tuple[Path, list[str]]:
     """The directory standing for the container's `/` for this path, and the path's components below it."""
     host = request.host_path(container_path)
-    key = "/" + str(host.relative_to(request.root)) if host.is_relative_to(request.root) else container_path
+    inside = host.is_relative_to(request.root)
+    key = "/" + str(host.relative_to(request.root)) if inside else "/" + posixpath.normpath(container_path).lstrip("/")
     if key in copied:
         return copied[key], key.strip("/").split("/")
-    if not host.is_relative_to(request.root):
+    if not inside:
         return host.parent, [host.name]  # a system path on the local backend: the host stands in for the image
     return request.root, list(host.relative_to(request.root).parts)
 
