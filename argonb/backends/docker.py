@@ -43,6 +43,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from argonb.backends import docker_watchdog
 from argonb.backends.docker_outputs import copy_outputs
 from argonb.engine.artifacts import OutputsStopped
 from argonb.engine.backend import AuxContainer, LogSink, PodRequest, PodResult, is_system_path
@@ -190,6 +191,7 @@ class DockerBackend:
         except (OSError, ValueError) as exc:
             return PodResult(exit_code=None, error=f"cannot prepare pod: {exc}")
         request.pod_dir.mkdir(parents=True, exist_ok=True)
+        docker_watchdog.start(docker_host())  # before the first container: a SIGKILL must not leave it running
         created: list[Any] = []
         sidecars: list[tuple[str, Any, threading.Thread | None]] = []
         try:
@@ -480,7 +482,8 @@ class DockerBackend:
             "hostname": _hostname(request.pod_name) if self._own_network() else None,
             **_network_options(self.network_mode),
             "labels": {LABEL_RUN: request.run_id, LABEL_NODE: request.node_id, LABEL_POD: request.pod_name,
-                       LABEL_PID: str(os.getpid()), LABEL_HOST: _machine()},
+                       LABEL_PID: str(os.getpid()), LABEL_HOST: _machine(),
+                       docker_watchdog.LABEL_SESSION: docker_watchdog.session()},
             "name": f"argonb-{request.pod_name[:40].strip('-.')}-{secrets.token_hex(3)}",
             "mounts": plan.mounts(run_as_user=user),
             "tmpfs": plan.tmpfs or None,
@@ -746,9 +749,11 @@ def _follow_logs(client: Any, container_id: str, which: str, sink: _Sinks, name:
 
 
 # ---- leftovers ------------------------------------------------------------------------------------------
-def cleanup_leftovers(run_id: str | None = None, *, orphans_only: bool = False, client: Any = None) -> list[str]:
+def cleanup_leftovers(run_id: str | None = None, *, orphans_only: bool = False, client: Any = None,
+                      dry_run: bool = False) -> list[str]:
     """Remove argonb's containers: those of `run_id`, or all of them; with `orphans_only`, only those whose
-    argonb process on this machine is gone (what a killed kernel left). Returns the removed container names."""
+    argonb process on this machine is gone (what a killed kernel left). Returns the removed container names
+    (with `dry_run`, those that would be removed)."""
     own = client is None
     client = client or make_client(timeout=30, max_pool_size=4)
     try:
@@ -756,6 +761,9 @@ def cleanup_leftovers(run_id: str | None = None, *, orphans_only: bool = False, 
         removed = []
         for entry in client.api.containers(all=True, filters={"label": label}):
             if orphans_only and _owner_alive(entry.get("Labels") or {}):
+                continue
+            if dry_run:
+                removed.append(str((entry.get("Names") or [entry["Id"]])[0]).lstrip("/"))
                 continue
             try:
                 client.api.remove_container(entry["Id"], force=True, v=True)
