@@ -32,10 +32,12 @@ from __future__ import annotations
 
 import atexit
 import codecs
+import io
 import os
 import posixpath
 import re
 import secrets
+import stat
 import tarfile
 import threading
 import time
@@ -246,6 +248,8 @@ class DockerBackend:
             created.append(container)
             _track(container.id, client)
             try:
+                if plan is not None and plan.links:
+                    container.put_archive("/", plan.link_archive())
                 _start(container, config)
             except errors.APIError as exc:
                 return PodResult(exit_code=None, error=_start_error(exc, str(config.get("image"))))
@@ -543,6 +547,7 @@ class MountPlan:
         self.tmpfs: dict[str, str] = {}
         self.extra: list[Any] = []
         self.parents: list[str] = []  # parent directories we mount (made writable for a non-root user)
+        self.links: dict[str, str] = {}  # container path -> link text: put into the container, never bound
         self.root.mkdir(parents=True, exist_ok=True)
         volume_paths = self._volumes(getattr(request, "volumes", None) or [])
         candidates: dict[str, str] = {}  # container dir/file -> kind ("parent" or "exact")
@@ -555,18 +560,39 @@ class MountPlan:
             parent = posixpath.dirname(path)
             if parent != "/":
                 candidates.setdefault(parent, "parent")
-            elif request.host_path(path).exists():
+            elif os.path.lexists(request.host_path(path)):
                 candidates[path] = "exact"  # a staged top-level input: mounted as it is (file or directory)
             # else a top-level output (`/result.txt`): copied out of the stopped container (docker_outputs)
         kept = [p for p in candidates if not any(q != p and _under(p, q) for q in candidates)]
         for path in sorted(kept):
             if any(_under(path, v) for v in volume_paths):
                 continue
+            link = _first_link(self.root, path)
+            if link is not None:
+                # a staged input that is a link (an `archive: none` output that was one): Docker would resolve a
+                # bind source on the host, so the link goes into the container itself, to resolve there
+                self.links[link] = os.readlink(self.root / link.lstrip("/"))
+                continue
             host = self.root / path.lstrip("/")
             if candidates[path] == "parent":
                 host.mkdir(parents=True, exist_ok=True)
                 self.parents.append(str(host))
             self.binds[path] = (str(host), False)
+
+    def link_archive(self) -> bytes:
+        """A tar of `links` (and the directories above them) to put at the container's `/` before it starts."""
+        buffer = io.BytesIO()
+        with tarfile.open(fileobj=buffer, mode="w") as tar:
+            for path, target in sorted(self.links.items()):
+                parts = path.strip("/").split("/")
+                for depth in range(1, len(parts)):
+                    info = tarfile.TarInfo("/".join(parts[:depth]))
+                    info.type, info.mode = tarfile.DIRTYPE, 0o755
+                    tar.addfile(info)
+                info = tarfile.TarInfo("/".join(parts))
+                info.type, info.linkname = tarfile.SYMTYPE, target
+                tar.addfile(info)
+        return buffer.getvalue()
 
     def _volumes(self, volumes: Iterable[dict[str, Any]]) -> list[str]:
         """Bind emptyDir and hostPath volumes; returns the emptyDir mount paths that live under root."""
@@ -842,6 +868,20 @@ def _split_repo_tag(image: str) -> tuple[str, str]:
         repo, _, tag = image.rpartition(":")
         return repo, tag
     return image, ""
+
+
+def _first_link(root: Path, path: str) -> str | None:
+    """The first component of `root/path` below `root` that is a symbolic link, as a container path."""
+    current = root
+    parts = path.strip("/").split("/")
+    for depth, part in enumerate(parts, 1):
+        current = current / part
+        try:
+            if stat.S_ISLNK(os.lstat(current).st_mode):
+                return "/" + "/".join(parts[:depth])
+        except OSError:
+            return None
+    return None
 
 
 def _under(path: str, parent: str) -> bool:

@@ -65,7 +65,7 @@ class LocalRepository:
 
     def load(self, key: str, dest: Path) -> None:
         source = self.path(key)
-        if not source.exists():
+        if not os.path.lexists(source):  # a stored link is an artifact too, whatever it points to
             raise ArtifactError(f"artifact key {key!r} not found in the local repository ({source})")
         unpack_into(source, dest)
 
@@ -100,14 +100,24 @@ def stage_input(repo: LocalRepository, artifact: dict[str, Any], dest: Path) -> 
             staged = Path(tmp) / "artifact"
             repo.load(str(artifact["s3"]["key"]), staged)
             sub = artifact.get("subPath")
-            chosen = staged / sub if sub else staged
-            if not chosen.exists():
+            chosen = _inside_artifact(staged, str(sub)) if sub else staged
+            if chosen is None or not os.path.lexists(chosen):
                 raise ArtifactError(f"artifact {artifact.get('name')!r}: subPath {sub!r} not found")
             _replace(chosen, dest)
     else:
         raise ArtifactError(f"artifact {artifact.get('name')!r} has no location")
     if artifact.get("mode") is not None:
         os.chmod(dest, int(artifact["mode"]))
+
+
+def _inside_artifact(staged: Path, sub: str) -> Path | None:
+    """`staged/sub` with links resolved inside the artifact: a subPath through a link never reaches the host.
+    None when the artifact is itself a link (nothing is below it)."""
+    from argonb.engine.podfs import resolve_in_root  # podfs imports this module
+
+    if staged.is_symlink():
+        return None
+    return resolve_in_root(staged, sub.split("/"), sub)
 
 
 def _fetch_http(http: dict[str, Any], dest: Path) -> None:
@@ -129,8 +139,9 @@ def _fetch_http(http: dict[str, Any], dest: Path) -> None:
 
 
 def unpack_into(source: Path, dest: Path) -> None:
-    """Copy or unpack `source` to `dest`: archives are extracted; one entry becomes `dest` itself (§5.5)."""
-    if source.is_dir():
+    """Copy or unpack `source` to `dest`: archives are extracted; one entry becomes `dest` itself (§5.5). A link
+    (an `archive: none` output that was a link) is copied as the link: never followed on the host."""
+    if source.is_symlink() or source.is_dir():
         _copy(source, dest)
         return
     if _is_tar(source) or zipfile.is_zipfile(source):
@@ -212,9 +223,12 @@ def _safe_unzip(source: Path, out: Path) -> None:
 
 
 def _copy(source: Path, target: Path) -> None:
-    if target.exists():
+    if target.exists() or target.is_symlink():
         _remove(target)
-    if source.is_dir():
+    if source.is_symlink():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.symlink(os.readlink(source), target)
+    elif source.is_dir():
         shutil.copytree(source, target, symlinks=True)
     else:
         target.parent.mkdir(parents=True, exist_ok=True)

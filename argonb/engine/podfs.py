@@ -9,8 +9,7 @@ path inside the root with no link in it. A backend that copied an output out of 
 what the host cannot see) names the directory that holds the copy (`PodResult.copied_outputs`).
 
 Artifacts follow Argo's util/archive TarGzToWriter: a link to a file gives the file; a link to a directory is
-archived as the link itself (filepath.Walk does not follow it), which `archive: none` and zip then refuse, as
-the executor's untar does ("illegal symlink target").
+archived as the link itself (filepath.Walk does not follow it), see engine/outarchive.py.
 """
 
 from __future__ import annotations
