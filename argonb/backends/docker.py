@@ -8,8 +8,8 @@ argonb's private test engine, see docs/docker.md). Mapping of a pod node (ARGO-S
   `/argo/staging/script` is appended as the last argument;
 - the engine stages inputs into, and collects outputs from, `request.root` (container path P is `root/P`). So the
   parent directory of every declared artifact/parameter path is bind-mounted from `root` (an input staged at a
-  top-level path is mounted exactly, file or directory); declared top-level outputs (`/result.txt`) are copied
-  out of the stopped container. `emptyDir` volumes live at `root/<mountPath>` (so outputs below them are
+  top-level path is mounted exactly, file or directory); outputs the host does not see as the container does
+  (a link, `/result.txt`, a system path) are copied out of the stopped container (docker_outputs.py). `emptyDir` volumes live at `root/<mountPath>` (so outputs below them are
   collected too); `hostPath` volumes bind the host path;
 - `securityContext` (runAsUser/runAsGroup/runAsNonRoot/readOnlyRootFilesystem/capabilities/privileged),
   cpu/memory limits and requests, `imagePullPolicy` (IfNotPresent when unset; a missing image that cannot be

@@ -179,3 +179,4 @@ def test_a_link_through_a_parent_directory_resolves_in_the_container_s5_5(_argon
     assert run.phase == "Succeeded", node.get("message")
     assert node["outputs"]["parameters"][0]["value"] == node["outputs"]["result"]
     assert _stored(_argonb_home, node, "a").read_text().rstrip("\n") == node["outputs"]["result"]
+
