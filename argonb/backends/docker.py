@@ -18,8 +18,9 @@ argonb's private test engine, see docs/docker.md). Mapping of a pod node (ARGO-S
   256 KiB of stdout is the result; exit codes as the container's (128+n for signals); an OOM kill gives Argo's
   `main: OOMKilled (exit code 137)`;
 - cancel/deadline: the container is stopped (SIGTERM, SIGKILL after a grace period); it is always removed in
-  `finally`. Containers carry the labels `argonb.run-id`, `argonb.node-id`, `argonb.pod-name`, `argonb.pid` so
-  `cleanup_leftovers()` can remove what a killed process left behind.
+  `finally`. Containers carry the labels `argonb.run-id`, `argonb.node-id`, `argonb.pod-name`, `argonb.pid` and
+  `argonb.session`: the process's watchdog (docker_watchdog.py) removes its containers when it dies, however it
+  dies, and `cleanup_leftovers()` (`argonb gc`) removes what a process and its watchdog left behind.
 
 Settings (environment): `ARGONB_DOCKER_HOST` (else `DOCKER_HOST`), `ARGONB_DOCKER_NETWORK` (default `isolated`:
 Docker networking disabled, a private network namespace with loopback only, which works offline, never touches the
