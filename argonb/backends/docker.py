@@ -47,7 +47,7 @@ from pathlib import Path
 from typing import Any
 
 from argonb.backends import docker_watchdog
-from argonb.backends.docker_outputs import copy_outputs
+from argonb.backends.docker_outputs import OutputCopyError, copy_outputs
 from argonb.engine.artifacts import OutputsStopped
 from argonb.engine.backend import AuxContainer, LogSink, PodRequest, PodResult, is_system_path
 from argonb.engine.podfs import stop_check
@@ -293,6 +293,8 @@ class DockerBackend:
                                           stop_check(cancel.is_set, request.deadline))
                 except OutputsStopped as exc:
                     timed_out, cancelled = timed_out or exc.timed_out, cancelled or not exc.timed_out
+                except OutputCopyError as exc:
+                    return PodResult(exit_code=None, error=str(exc), stdout_tail=sink.tail())
                 except (errors.APIError, OSError, tarfile.TarError) as exc:
                     return PodResult(exit_code=None, error=f"failed to save outputs: {_short(exc)}",
                                      stdout_tail=sink.tail())

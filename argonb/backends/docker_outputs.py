@@ -37,6 +37,10 @@ GO_SPECIAL = (1 << 26) | (1 << 25) | (1 << 24) | (1 << 21) | (1 << 19)  # device
 CHUNK = 1 << 20
 
 
+class OutputCopyError(Exception):
+    pass
+
+
 def copy_outputs(client: Any, container_id: str, request: PodRequest, binds: dict[str, tuple[str, bool]],
                  check: Callable[[], None]) -> dict[str, Path]:
     """Copy every output the host does not see as the container does; returns container path -> copy root."""
@@ -77,7 +81,15 @@ def _stat(client: Any, container_id: str, path: str) -> dict[str, Any] | None:
     response = client.api.head(url, params={"path": path})
     if response.status_code == 404:
         return None
-    response.raise_for_status()
+    if response.status_code >= 400:  # a HEAD has no body: the GET says why (a link loop, ...)
+        try:
+            client.api.get_archive(container_id, path)
+        except Exception as exc:
+            text = str(getattr(exc, "explanation", None) or exc)
+            if "too many links" in text:  # the engine's wording, with its own host paths: say it as the local side
+                text = "too many levels of symbolic links"
+            raise OutputCopyError(f"{path}: {text}") from None
+        raise OutputCopyError(f"{path}: the engine answered {response.status_code}")
     header = response.headers.get("X-Docker-Container-Path-Stat")
     return json.loads(base64.b64decode(header)) if header else None
 

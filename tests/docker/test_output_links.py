@@ -180,3 +180,9 @@ def test_a_link_through_a_parent_directory_resolves_in_the_container_s5_5(_argon
     assert node["outputs"]["parameters"][0]["value"] == node["outputs"]["result"]
     assert _stored(_argonb_home, node, "a").read_text().rstrip("\n") == node["outputs"]["result"]
 
+
+
+def test_a_link_loop_is_eloop_as_on_the_local_backend(_argonb_home):
+    run, node = _run("ln -s /tmp/b /tmp/a; ln -s /tmp/a /tmp/b",
+                     "{parameters: [{name: p, valueFrom: {path: /tmp/a, default: fallback}}]}")
+    assert run.phase == "Error" and node["message"] == "/tmp/a: too many levels of symbolic links", node["message"]

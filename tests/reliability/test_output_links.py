@@ -243,3 +243,10 @@ def test_a_deadline_reaches_output_collection(_argonb_home):
     assert run.done and time.monotonic() - started < 15
     node = run.node(run.name)
     assert node["phase"] == "Failed" and "deadline" in node["message"], node["message"]
+
+
+def test_a_link_loop_is_eloop_not_a_missing_file(_argonb_home):
+    """Argo's saveParameter: `os.Open` fails with ELOOP, which is not IsNotExist, so no default applies."""
+    run, node = _run("ln -s /tmp/b /tmp/a; ln -s /tmp/a /tmp/b",
+                     "{parameters: [{name: p, valueFrom: {path: /tmp/a, default: fallback}}]}")
+    assert run.phase == "Error" and node["message"] == "/tmp/a: too many levels of symbolic links", node["message"]
