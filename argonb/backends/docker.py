@@ -8,8 +8,8 @@ argonb's private test engine, see docs/docker.md). Mapping of a pod node (ARGO-S
   `/argo/staging/script` is appended as the last argument;
 - the engine stages inputs into, and collects outputs from, `request.root` (container path P is `root/P`). So the
   parent directory of every declared artifact/parameter path is bind-mounted from `root` (an input staged at a
-  top-level path is mounted exactly, file or directory); declared top-level outputs (`/result.txt`) are copied
-  out of the stopped container. `emptyDir` volumes live at `root/<mountPath>` (so outputs below them are
+  top-level path is mounted exactly, file or directory); outputs the host does not see as the container does
+  (a link, `/result.txt`, a system path) are copied out of the stopped container (docker_outputs.py). `emptyDir` volumes live at `root/<mountPath>` (so outputs below them are
   collected too); `hostPath` volumes bind the host path;
 - `securityContext` (runAsUser/runAsGroup/runAsNonRoot/readOnlyRootFilesystem/capabilities/privileged),
   cpu/memory limits and requests, `imagePullPolicy` (IfNotPresent when unset; a missing image that cannot be
@@ -18,8 +18,9 @@ argonb's private test engine, see docs/docker.md). Mapping of a pod node (ARGO-S
   256 KiB of stdout is the result; exit codes as the container's (128+n for signals); an OOM kill gives Argo's
   `main: OOMKilled (exit code 137)`;
 - cancel/deadline: the container is stopped (SIGTERM, SIGKILL after a grace period); it is always removed in
-  `finally`. Containers carry the labels `argonb.run-id`, `argonb.node-id`, `argonb.pod-name`, `argonb.pid` so
-  `cleanup_leftovers()` can remove what a killed process left behind.
+  `finally`. Containers carry the labels `argonb.run-id`, `argonb.node-id`, `argonb.pod-name`, `argonb.pid` and
+  `argonb.session`: the process's watchdog (docker_watchdog.py) removes its containers when it dies, however it
+  dies, and `cleanup_leftovers()` (`argonb gc`) removes what a process and its watchdog left behind.
 
 Settings (environment): `ARGONB_DOCKER_HOST` (else `DOCKER_HOST`), `ARGONB_DOCKER_NETWORK` (default `isolated`:
 Docker networking disabled, a private network namespace with loopback only, which works offline, never touches the
@@ -37,7 +38,7 @@ import os
 import posixpath
 import re
 import secrets
-import shutil
+import stat
 import tarfile
 import threading
 import time
@@ -45,7 +46,11 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from argonb.backends import docker_watchdog
+from argonb.backends.docker_outputs import OutputCopyError, copy_outputs
+from argonb.engine.artifacts import OutputsStopped
 from argonb.engine.backend import AuxContainer, LogSink, PodRequest, PodResult, is_system_path
+from argonb.engine.podfs import stop_check
 
 RESULT_LIMIT = 256 * 1024  # outputs.result keeps the last 256 KiB (§5.3)
 INSTALL_HINT = "pip install 'argonb[docker]'"
@@ -189,6 +194,7 @@ class DockerBackend:
         except (OSError, ValueError) as exc:
             return PodResult(exit_code=None, error=f"cannot prepare pod: {exc}")
         request.pod_dir.mkdir(parents=True, exist_ok=True)
+        docker_watchdog.start(docker_host())  # before the first container: a SIGKILL must not leave it running
         created: list[Any] = []
         sidecars: list[tuple[str, Any, threading.Thread | None]] = []
         try:
@@ -243,6 +249,8 @@ class DockerBackend:
             created.append(container)
             _track(container.id, client)
             try:
+                if plan is not None and plan.links:
+                    container.put_archive("/", plan.link_archive())
                 _start(container, config)
             except errors.APIError as exc:
                 return PodResult(exit_code=None, error=_start_error(exc, str(config.get("image"))))
@@ -278,13 +286,23 @@ class DockerBackend:
                 # docker-init could not exec the command: Kubernetes fails such a container at start (Error)
                 detail = stderr_tail.decode("utf-8", "replace").strip().splitlines()[-1]
                 return PodResult(exit_code=None, error=_tini_error(detail, str(config.get("image"))))
-            if plan is not None:
-                plan.copy_out(container)
+            copied: dict[str, Path] = {}
+            if plan is not None:  # outputs the host does not see as the container does, through the archive API
+                try:
+                    copied = copy_outputs(client, container.id, request, plan.binds,
+                                          stop_check(cancel.is_set, request.deadline))
+                except OutputsStopped as exc:
+                    timed_out, cancelled = timed_out or exc.timed_out, cancelled or not exc.timed_out
+                except OutputCopyError as exc:
+                    return PodResult(exit_code=None, error=str(exc), stdout_tail=sink.tail())
+                except (errors.APIError, OSError, tarfile.TarError) as exc:
+                    return PodResult(exit_code=None, error=f"failed to save outputs: {_short(exc)}",
+                                     stdout_tail=sink.tail())
         finally:
             sink.close()
         message = "main: OOMKilled (exit code 137)" if oom and not (timed_out or cancelled) else ""
         return PodResult(exit_code=exit_code, stdout_tail=sink.tail(), timed_out=timed_out, cancelled=cancelled,
-                         message=message)
+                         message=message, copied_outputs=copied)
 
     def _start_sidecar(self, client: Any, config: dict[str, Any], created: list[Any], request: PodRequest,
                        name: str, on_log: LogSink) -> tuple[Any, threading.Thread | None]:
@@ -471,7 +489,8 @@ class DockerBackend:
             "hostname": _hostname(request.pod_name) if self._own_network() else None,
             **_network_options(self.network_mode),
             "labels": {LABEL_RUN: request.run_id, LABEL_NODE: request.node_id, LABEL_POD: request.pod_name,
-                       LABEL_PID: str(os.getpid()), LABEL_HOST: _machine()},
+                       LABEL_PID: str(os.getpid()), LABEL_HOST: _machine(),
+                       docker_watchdog.LABEL_SESSION: docker_watchdog.session()},
             "name": f"argonb-{request.pod_name[:40].strip('-.')}-{secrets.token_hex(3)}",
             "mounts": plan.mounts(run_as_user=user),
             "tmpfs": plan.tmpfs or None,
@@ -531,7 +550,7 @@ class MountPlan:
         self.tmpfs: dict[str, str] = {}
         self.extra: list[Any] = []
         self.parents: list[str] = []  # parent directories we mount (made writable for a non-root user)
-        self.copy_out_paths: list[str] = []
+        self.links: dict[str, str] = {}  # container path -> link text: put into the container, never bound
         self.root.mkdir(parents=True, exist_ok=True)
         volume_paths = self._volumes(getattr(request, "volumes", None) or [])
         candidates: dict[str, str] = {}  # container dir/file -> kind ("parent" or "exact")
@@ -544,21 +563,39 @@ class MountPlan:
             parent = posixpath.dirname(path)
             if parent != "/":
                 candidates.setdefault(parent, "parent")
-            elif request.host_path(path).exists():
+            elif os.path.lexists(request.host_path(path)):
                 candidates[path] = "exact"  # a staged top-level input: mounted as it is (file or directory)
-            else:
-                self.copy_out_paths.append(path)
+            # else a top-level output (`/result.txt`): copied out of the stopped container (docker_outputs)
         kept = [p for p in candidates if not any(q != p and _under(p, q) for q in candidates)]
         for path in sorted(kept):
             if any(_under(path, v) for v in volume_paths):
+                continue
+            link = _first_link(self.root, path)
+            if link is not None:
+                # a staged input that is a link (an `archive: none` output that was one): Docker would resolve a
+                # bind source on the host, so the link goes into the container itself, to resolve there
+                self.links[link] = os.readlink(self.root / link.lstrip("/"))
                 continue
             host = self.root / path.lstrip("/")
             if candidates[path] == "parent":
                 host.mkdir(parents=True, exist_ok=True)
                 self.parents.append(str(host))
             self.binds[path] = (str(host), False)
-        self.copy_out_paths = [p for p in self.copy_out_paths
-                               if not any(_under(p, m) for m in [*self.binds, *volume_paths])]
+
+    def link_archive(self) -> bytes:
+        """A tar of `links` (and the directories above them) to put at the container's `/` before it starts."""
+        buffer = io.BytesIO()
+        with tarfile.open(fileobj=buffer, mode="w") as tar:
+            for path, target in sorted(self.links.items()):
+                parts = path.strip("/").split("/")
+                for depth in range(1, len(parts)):
+                    info = tarfile.TarInfo("/".join(parts[:depth]))
+                    info.type, info.mode = tarfile.DIRTYPE, 0o755
+                    tar.addfile(info)
+                info = tarfile.TarInfo("/".join(parts))
+                info.type, info.linkname = tarfile.SYMTYPE, target
+                tar.addfile(info)
+        return buffer.getvalue()
 
     def _volumes(self, volumes: Iterable[dict[str, Any]]) -> list[str]:
         """Bind emptyDir and hostPath volumes; returns the emptyDir mount paths that live under root."""
@@ -633,41 +670,6 @@ class MountPlan:
                 os.chmod(host, 0o1777)  # like /tmp: a non-root user can create files in the declared dirs
         out = [Mount(dest, host, type="bind", read_only=ro) for dest, (host, ro) in sorted(self.binds.items())]
         return out + self.extra
-
-    def copy_out(self, container: Any) -> None:
-        """Copy declared top-level outputs (`/result.txt`) out of the stopped container into root."""
-        errors = _import_docker().errors
-        for path in self.copy_out_paths:
-            try:
-                bits, _ = container.get_archive(path)
-                data = b"".join(bits)
-            except errors.NotFound:
-                continue  # never written: the engine reports it (or uses the default)
-            except errors.APIError:
-                continue
-            target = self.request.host_path(path)
-            if target.is_dir() and not target.is_symlink():
-                shutil.rmtree(target)
-            elif target.exists() or target.is_symlink():
-                target.unlink()
-            _extract(data, self.root / posixpath.dirname(path).lstrip("/"))
-
-
-def _extract(data: bytes, dest: Path) -> None:
-    dest.mkdir(parents=True, exist_ok=True)
-    with tarfile.open(fileobj=io.BytesIO(data)) as tar:
-        members = []
-        for member in tar.getmembers():
-            name = posixpath.normpath(member.name)
-            if name.startswith(("/", "..")) or member.isdev():
-                continue
-            if member.islnk() and posixpath.normpath(member.linkname).startswith(("/", "..")):
-                continue
-            members.append(member)
-        if hasattr(tarfile, "tar_filter"):
-            tar.extractall(dest, members=members, filter="tar")
-        else:  # pragma: no cover - Python without extraction filters
-            tar.extractall(dest, members=members)  # noqa: S202 - members checked above
 
 
 # ---- streaming ------------------------------------------------------------------------------------------
@@ -776,9 +778,11 @@ def _follow_logs(client: Any, container_id: str, which: str, sink: _Sinks, name:
 
 
 # ---- leftovers ------------------------------------------------------------------------------------------
-def cleanup_leftovers(run_id: str | None = None, *, orphans_only: bool = False, client: Any = None) -> list[str]:
+def cleanup_leftovers(run_id: str | None = None, *, orphans_only: bool = False, client: Any = None,
+                      dry_run: bool = False) -> list[str]:
     """Remove argonb's containers: those of `run_id`, or all of them; with `orphans_only`, only those whose
-    argonb process on this machine is gone (what a killed kernel left). Returns the removed container names."""
+    argonb process on this machine is gone (what a killed kernel left). Returns the removed container names
+    (with `dry_run`, those that would be removed)."""
     own = client is None
     client = client or make_client(timeout=30, max_pool_size=4)
     try:
@@ -786,6 +790,9 @@ def cleanup_leftovers(run_id: str | None = None, *, orphans_only: bool = False, 
         removed = []
         for entry in client.api.containers(all=True, filters={"label": label}):
             if orphans_only and _owner_alive(entry.get("Labels") or {}):
+                continue
+            if dry_run:
+                removed.append(str((entry.get("Names") or [entry["Id"]])[0]).lstrip("/"))
                 continue
             try:
                 client.api.remove_container(entry["Id"], force=True, v=True)
@@ -864,6 +871,20 @@ def _split_repo_tag(image: str) -> tuple[str, str]:
         repo, _, tag = image.rpartition(":")
         return repo, tag
     return image, ""
+
+
+def _first_link(root: Path, path: str) -> str | None:
+    """The first component of `root/path` below `root` that is a symbolic link, as a container path."""
+    current = root
+    parts = path.strip("/").split("/")
+    for depth, part in enumerate(parts, 1):
+        current = current / part
+        try:
+            if stat.S_ISLNK(os.lstat(current).st_mode):
+                return "/" + "/".join(parts[:depth])
+        except OSError:
+            return None
+    return None
 
 
 def _under(path: str, parent: str) -> bool:

@@ -1,7 +1,8 @@
 """The local artifact repository and how artifacts move in and out of pods (ARGO-SEMANTICS §5.5).
 
 Output: tar+gzip by default (single top-level entry = basename of path), key `<wf>/<pod>/<name>.tgz`;
-`archive: none` stores the file or directory as is under `<wf>/<pod>/<basename>`. Key-only `s3: {key}`
+`archive: none` stores the file or directory as is under `<wf>/<pod>/<basename>`. Links in an output are
+archived as links, never followed (engine/outarchive.py; engine/podfs.py finds the output inside the pod). Key-only `s3: {key}`
 locations (no bucket/endpoint) map to the same local repository. Input: raw data, repository keys (archives
 auto-detected and unpacked; a single entry is renamed to the input path), http URLs, `subPath`, `mode`.
 Extraction is safe: no absolute names, no `..`, no links escaping the target, and bounded: an archive whose
@@ -17,10 +18,14 @@ import tarfile
 import tempfile
 import zipfile
 import zlib
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from argonb.errors import ArgonbError
+
+if TYPE_CHECKING:
+    from argonb.engine.podfs import ArtifactSource
 
 UNSUPPORTED_LOCATIONS = ("git", "gcs", "azure", "hdfs", "oss", "artifactory", "plugin")
 MAX_UNPACKED_BYTES = 10 << 30
@@ -29,6 +34,14 @@ MAX_ENTRIES = 1_000_000
 
 class ArtifactError(ArgonbError):
     pass
+
+
+class OutputsStopped(ArtifactError):
+    """`argonb stop` or a deadline reached a pod while its outputs were being collected."""
+
+    def __init__(self, message: str, *, timed_out: bool):
+        super().__init__(message)
+        self.timed_out = timed_out
 
 
 class LocalRepository:
@@ -43,24 +56,16 @@ class LocalRepository:
             raise ArtifactError(f"artifact key {key!r} escapes the repository")
         return self.root / clean
 
-    def save(self, source: Path, key: str, archive: dict[str, Any] | None) -> None:
-        target = self.path(key)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        if archive and "none" in archive:
-            _copy(source, target)
-        elif archive and "zip" in archive:
-            with zipfile.ZipFile(target, "w") as zf:
-                for file in [source] if source.is_file() else sorted(source.rglob("*")):
-                    zf.write(file, file.relative_to(source.parent))
-        else:
-            level = ((archive or {}).get("tar") or {}).get("compressionLevel")
-            mode = "w" if level == 0 else "w:gz"
-            with tarfile.open(target, mode) as tf:
-                tf.add(source, arcname=source.name)
+    def save(self, source: ArtifactSource, key: str, archive: dict[str, Any] | None,
+             check: Callable[[], None] = lambda: None) -> None:
+        """Archive one output (links as links, never followed: engine/outarchive.py) under `key`."""
+        from argonb.engine.outarchive import write_artifact
+
+        write_artifact(source, self.path(key), archive, check)
 
     def load(self, key: str, dest: Path) -> None:
         source = self.path(key)
-        if not source.exists():
+        if not os.path.lexists(source):  # a stored link is an artifact too, whatever it points to
             raise ArtifactError(f"artifact key {key!r} not found in the local repository ({source})")
         unpack_into(source, dest)
 
@@ -95,14 +100,24 @@ def stage_input(repo: LocalRepository, artifact: dict[str, Any], dest: Path) -> 
             staged = Path(tmp) / "artifact"
             repo.load(str(artifact["s3"]["key"]), staged)
             sub = artifact.get("subPath")
-            chosen = staged / sub if sub else staged
-            if not chosen.exists():
+            chosen = _inside_artifact(staged, str(sub)) if sub else staged
+            if chosen is None or not os.path.lexists(chosen):
                 raise ArtifactError(f"artifact {artifact.get('name')!r}: subPath {sub!r} not found")
             _replace(chosen, dest)
     else:
         raise ArtifactError(f"artifact {artifact.get('name')!r} has no location")
     if artifact.get("mode") is not None:
         os.chmod(dest, int(artifact["mode"]))
+
+
+def _inside_artifact(staged: Path, sub: str) -> Path | None:
+    """`staged/sub` with links resolved inside the artifact: a subPath through a link never reaches the host.
+    None when the artifact is itself a link (nothing is below it)."""
+    from argonb.engine.podfs import resolve_in_root  # podfs imports this module
+
+    if staged.is_symlink():
+        return None
+    return resolve_in_root(staged, sub.split("/"), sub)
 
 
 def _fetch_http(http: dict[str, Any], dest: Path) -> None:
@@ -124,8 +139,9 @@ def _fetch_http(http: dict[str, Any], dest: Path) -> None:
 
 
 def unpack_into(source: Path, dest: Path) -> None:
-    """Copy or unpack `source` to `dest`: archives are extracted; one entry becomes `dest` itself (§5.5)."""
-    if source.is_dir():
+    """Copy or unpack `source` to `dest`: archives are extracted; one entry becomes `dest` itself (§5.5). A link
+    (an `archive: none` output that was a link) is copied as the link: never followed on the host."""
+    if source.is_symlink() or source.is_dir():
         _copy(source, dest)
         return
     if _is_tar(source) or zipfile.is_zipfile(source):
@@ -207,9 +223,12 @@ def _safe_unzip(source: Path, out: Path) -> None:
 
 
 def _copy(source: Path, target: Path) -> None:
-    if target.exists():
+    if target.exists() or target.is_symlink():
         _remove(target)
-    if source.is_dir():
+    if source.is_symlink():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.symlink(os.readlink(source), target)
+    elif source.is_dir():
         shutil.copytree(source, target, symlinks=True)
     else:
         target.parent.mkdir(parents=True, exist_ok=True)

@@ -55,6 +55,8 @@ class PodRequest:
     mount_paths: list[str] = field(default_factory=list)  # volume mount points (directories that exist)
     # input artifact paths: files argonb places in the pod, private to it even under a system directory
     private_paths: list[str] = field(default_factory=list)
+    # declared output paths (parameters' valueFrom.path, artifacts' path), absolute: what the engine reads after
+    output_paths: list[str] = field(default_factory=list)
     script: str | None = None
     working_dir: str | None = None
     deadline: float | None = None  # absolute epoch seconds
@@ -93,6 +95,9 @@ class PodResult:
     message: str = ""
     failed_container: str = ""  # an init container or sidecar that failed: `<name>: Error (exit code N)`
     failed_exit_code: int | None = None
+    # outputs the backend copied out of its container, because the host's view of them is not the container's
+    # (a link, a path outside every mount): container path -> the directory standing for the container's `/`
+    copied_outputs: dict[str, Path] = field(default_factory=dict)
 
 
 class Backend(Protocol):

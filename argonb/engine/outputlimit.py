@@ -14,7 +14,7 @@ Imports: stdlib only.
 
 from __future__ import annotations
 
-from pathlib import Path
+from typing import BinaryIO
 
 TASK_RESULT_LIMIT = 3 * 1024 * 1024  # kube-apiserver's request body limit (3145728 bytes)
 TOO_LARGE_MESSAGE = f"wait: Error (exit code 64): Request entity too large: limit is {TASK_RESULT_LIMIT}"
@@ -40,16 +40,16 @@ class OutputBudget:
         self.left -= size
         return value
 
-    def read_file(self, path: Path) -> str | None:
-        """The file's text (invalid UTF-8 replaced), None if it is not a readable regular file. Reads at most
+    def read(self, handle: BinaryIO | None) -> str | None:
+        """The file's text (invalid UTF-8 replaced), None when there is no file; closes it. Reads at most
         `left + 1` bytes: a file past the bound is refused without being read whole."""
-        try:
-            if not path.is_file():
-                return None
-            with open(path, "rb") as fh:
-                data = fh.read(self.left + 1)
-        except OSError:
+        if handle is None:
             return None
+        with handle:
+            try:
+                data = handle.read(self.left + 1)
+            except OSError:
+                return None
         if len(data) > self.left:
             raise OutputTooLarge()
         self.left -= len(data)

@@ -13,13 +13,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from argonb.engine.artifacts import ArtifactError, has_location, output_key, stage_input
+from argonb.engine.artifacts import ArtifactError, OutputsStopped, has_location, output_key, stage_input
 from argonb.engine.backend import AuxContainer, PodRequest, PodResult
 from argonb.engine.durations import parse_duration
 from argonb.engine.execute import STOP_MESSAGE, Engine, Exec, OnDone
 from argonb.engine.model import NodePhase, NodeType
 from argonb.engine.naming import pod_name
 from argonb.engine.outputlimit import OutputBudget
+from argonb.engine.podfs import locate_artifact, locate_file, open_regular_file, stop_check
 from argonb.engine.workflow import TemplateContext
 
 DEADLINE_MESSAGE = "Pod was active on the node longer than the specified deadline"
@@ -155,6 +156,7 @@ class PodExec(Exec):
             command=_strings(container.get("command")), args=_strings(container.get("args")), env=env,
             pod_dir=pod_dir, root=root or pod_dir / "root", mapped_paths=_declared_paths(self.tmpl),
             mount_paths=mounts, private_paths=_input_artifact_paths(self.tmpl),
+            output_paths=_output_paths(self.tmpl),
             script=str(container["source"]) if self.tmpl.get("script") and container.get("source") else None,
             working_dir=container.get("workingDir"), deadline=self._deadline(), run_id=self.rt.name,
             stdin=bool(container.get("stdin")), tty=bool(container.get("tty")),
@@ -230,18 +232,22 @@ class PodExec(Exec):
         elif result.exit_code != 0:  # a backend may say why (docker: `main: OOMKilled (exit code 137)`)
             phase, message = NodePhase.FAILED, result.message or f"main: Error (exit code {result.exit_code})"
         try:
-            params = self._collect_parameters(request)
+            params = self._collect_parameters(request, result.copied_outputs)
             if params:
                 outputs["parameters"] = params
-            arts = self._collect_artifacts(request)
+            arts = self._collect_artifacts(request, result.copied_outputs)
             if arts:
                 outputs["artifacts"] = arts
+        except OutputsStopped as exc:  # stop and deadlines reach a long collection too
+            strategy = self.rt.stop_strategy or "Stop"
+            return PodOutcome(NodePhase.FAILED, DEADLINE_MESSAGE if exc.timed_out else STOP_MESSAGE.format(strategy),
+                              outputs)
         except (ArtifactError, OSError, ValueError) as exc:
             if phase is NodePhase.SUCCEEDED:  # a failed main wins over an output error (§5.4)
                 phase, message = NodePhase.ERROR, str(exc)
         return PodOutcome(phase, message, outputs)
 
-    def _collect_parameters(self, request: PodRequest) -> list[dict[str, Any]]:
+    def _collect_parameters(self, request: PodRequest, copied: dict[str, Path]) -> list[dict[str, Any]]:
         out = []
         budget = OutputBudget()  # all values of one pod travel in one task result, bounded as Argo's
         for param in (self.tmpl.get("outputs") or {}).get("parameters") or []:
@@ -250,7 +256,8 @@ class PodExec(Exec):
             if param.get("value") is not None:
                 entry["value"] = budget.take(str(param["value"]))
             elif value_from.get("path"):
-                text = budget.read_file(request.host_path(str(value_from["path"])))
+                # read as the container sees it: a link resolves inside the pod, never on the host
+                text = budget.read(open_regular_file(locate_file(request, copied, str(value_from["path"]))))
                 if text is None:
                     if value_from.get("default") is None:
                         raise ValueError(f"open {value_from['path']}: no such file or directory "
@@ -267,19 +274,21 @@ class PodExec(Exec):
             out.append(entry)
         return out
 
-    def _collect_artifacts(self, request: PodRequest) -> list[dict[str, Any]]:
+    def _collect_artifacts(self, request: PodRequest, copied: dict[str, Path]) -> list[dict[str, Any]]:
         out = []
+        check = stop_check(self.cancel.is_set, request.deadline)
         for art in (self.tmpl.get("outputs") or {}).get("artifacts") or []:
             if not art.get("path"):
                 raise ArtifactError(f"output artifact {art.get('name')!r} has no path")
-            source = request.host_path(str(art["path"]))
-            if not source.exists():
+            check()
+            source = locate_artifact(request, copied, str(art["path"]))
+            if source is None:
                 if art.get("optional"):
                     continue
                 raise ArtifactError(f"failed to save outputs: {art['path']}: no such file or directory "
                                     f"(artifact {art.get('name')!r})")
             key = output_key(self.rt.name, self.node.pod_name, art)
-            self.rt.repo.save(source, key, art.get("archive"))
+            self.rt.repo.save(source, key, art.get("archive"), check)
             entry = {k: v for k, v in art.items() if k not in ("s3", "archive")}
             entry["s3"] = {"key": key}
             if art.get("archive"):
@@ -385,6 +394,15 @@ def _input_artifact_paths(tmpl: dict[str, Any]) -> list[str]:
     (never the host's: `path: /usr/local/bin/kubectl` must not replace the user's kubectl)."""
     return [str(a["path"]) for a in (tmpl.get("inputs") or {}).get("artifacts") or []
             if isinstance(a, dict) and str(a.get("path") or "").startswith("/")]
+
+
+def _output_paths(tmpl: dict[str, Any]) -> list[str]:
+    """Absolute paths the engine reads after the pod: output parameters' files and output artifacts."""
+    outputs = tmpl.get("outputs") or {}
+    paths = [str(a["path"]) for a in outputs.get("artifacts") or [] if a.get("path")]
+    paths += [str(p["valueFrom"]["path"]) for p in outputs.get("parameters") or []
+              if (p.get("valueFrom") or {}).get("path")]
+    return [p for p in paths if p.startswith("/")]
 
 
 def _declared_paths(tmpl: dict[str, Any]) -> list[str]:
