@@ -22,7 +22,7 @@ from argonb.engine.workflow import (
     RUNNABLE,
     Registry,
     apply_parameters,
-    random_suffix,
+    generated_name,
     workflow_from_document,
 )
 from argonb.errors import Diagnostic, InvalidWorkflow, Span
@@ -102,6 +102,16 @@ def validate(docs: list[Document], extra: list[Document]) -> None:
         raise InvalidWorkflow(problems)
 
 
+def check_name(name: str) -> None:
+    """A name given with `name=`/`--name` must be one Kubernetes accepts, as lint requires of metadata.name."""
+    from argonb.spec.validate import name_problems
+
+    problems = name_problems(name)
+    if problems:
+        raise InvalidWorkflow([Diagnostic(code, f"--name: {message}", None, hint="choose a shorter DNS-1123 name")
+                               for code, message in problems])
+
+
 def check_argument_enums(wf: dict[str, Any], doc: Document) -> None:
     """Argo's submit-time check: a workflow argument with an `enum` must hold one of its values (also after
     `-p` overrides)."""
@@ -171,7 +181,9 @@ def run(source: SourceLike, parameters: dict[str, Any] | None = None, *, backend
         validate(docs, extra)
     wf = workflow_from_document(chosen.data, reg)
     meta = wf["metadata"]
-    meta["name"] = name or meta.get("name") or f"{meta.get('generateName') or 'workflow-'}{random_suffix()}"
+    if name:
+        check_name(name)
+    meta["name"] = name or meta.get("name") or generated_name(str(meta.get("generateName") or "workflow-"))
     apply_parameters(wf, parameters)
     check_argument_enums(wf, chosen)
     if namespace:  # locks (mutexes, semaphores) are shared by the runs of one namespace, as in Argo

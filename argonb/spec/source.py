@@ -3,7 +3,10 @@
 Owns: `Source` (text plus how its lines map to what the user sees) and `Document` (one YAML document as plain
 JSON-like data, with a position table keyed by the path to each node). A notebook cell's YAML line 1 is the
 cell's line 2 (the `%%workflow` line comes first), so `Source.line_offset` shifts every reported line.
-Imports: yaml, argonb.errors.
+Every document is read within `argonb.spec.yamlbounds` (nesting depth, alias expansion), and every problem
+with the input (unreadable file, not UTF-8, YAML syntax, a bound) is an `InvalidWorkflow` with a located
+diagnostic: the one way every command (lint, run, render, export, submit, the notebook) reports bad input.
+Imports: yaml, argonb.errors, argonb.spec.yamlbounds.
 """
 
 from __future__ import annotations
@@ -16,9 +19,11 @@ from typing import Any
 
 import yaml
 from yaml.constructor import SafeConstructor
+from yaml.events import AliasEvent, MappingStartEvent, SequenceStartEvent
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from argonb.errors import Diagnostic, InvalidWorkflow, Span
+from argonb.spec.yamlbounds import MAX_NESTING, AliasBudget, YamlBoundExceeded, self_containing, too_deep
 
 PathKey = tuple  # tuple[str | int, ...]: the path from the document root to a node
 MarkTable = dict  # dict[PathKey, tuple[int, int]]: 0-based (line, column) per path
@@ -35,8 +40,12 @@ class Source:
     line_offset: int = 0
 
     @classmethod
-    def from_file(cls, path: str | Path) -> Source:
-        return cls(Path(path).read_text(encoding="utf-8"), str(path))
+    def from_file(cls, path: str | Path, name: str | None = None) -> Source:
+        """The file's text. Raises InvalidWorkflow (ARG000 at the file) if it cannot be read or is not UTF-8."""
+        try:
+            return cls(Path(path).read_text(encoding="utf-8"), name or str(path))
+        except (OSError, UnicodeDecodeError) as exc:
+            raise InvalidWorkflow([read_error(path, exc)]) from None
 
     @classmethod
     def from_cell(cls, text: str, name: str = "cell") -> Source:
@@ -123,28 +132,120 @@ class Document:
         return Diagnostic(code, message, span, hint=hint, source_line=self.source.line_text(span.line), **kwargs)
 
 
+def read_error(path: str | Path, exc: Exception) -> Diagnostic:
+    """ARG000 for a file that cannot be read (missing, a directory, no permission), or that is not UTF-8
+    (located at the first bad byte)."""
+    if isinstance(exc, UnicodeDecodeError):
+        before = exc.object[:exc.start]
+        line_start = before.rfind(b"\n") + 1
+        column = len(before[line_start:].decode("utf-8", errors="replace")) + 1
+        return Diagnostic("ARG000", f"cannot read {path}: not UTF-8 text (byte 0x{exc.object[exc.start]:02x})",
+                          Span(str(path), before.count(b"\n") + 1, column),
+                          hint="save the file as UTF-8; argonb reads YAML as UTF-8, as Kubernetes does")
+    reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+    return Diagnostic("ARG000", f"cannot read {path}: {reason}", Span(str(path), 1, 1))
+
+
+def slot(parent: Node | None, index: Any) -> tuple[int, int]:
+    """Where a child sits: its parent and its list index, or its key node (None for the keys themselves)."""
+    return id(parent), index if type(index) is int else id(index)
+
+
+class BoundedLoader(yaml.SafeLoader):
+    """SafeLoader that refuses nesting deeper than MAX_NESTING (at the node that goes past it) and remembers
+    anchor names and where each alias was used, for the builder's aliasing errors."""
+
+    def __init__(self, stream: str):
+        super().__init__(stream)
+        self.depth = 0
+        self.anchor_names: dict[int, str] = {}  # id(node) -> its anchor
+        self.alias_marks: dict[tuple[int, int], Any] = {}  # (id(parent), id(index or key node)) -> alias mark
+
+    def compose_node(self, parent: Node | None, index: Any) -> Node:
+        event = self.peek_event()
+        if isinstance(event, AliasEvent):
+            node = super().compose_node(parent, index)
+            self.alias_marks[slot(parent, index)] = event.start_mark
+            return node
+        nests = isinstance(event, (MappingStartEvent, SequenceStartEvent))
+        if nests:
+            self.depth += 1
+            if self.depth > MAX_NESTING:
+                raise too_deep(event.start_mark)
+        try:
+            node = super().compose_node(parent, index)
+        finally:
+            self.depth -= nests
+        if event.anchor is not None:
+            self.anchor_names[id(node)] = event.anchor
+        return node
+
+
 class _Builder:
-    """Turns composed YAML nodes into plain data, recording marks per path."""
+    """Turns composed YAML nodes into plain data, recording marks per path.
 
-    def __init__(self, doc: Document):
+    A node met a second time is an alias: it is built again (plain data has no sharing), and each node so
+    produced is counted against the document's AliasBudget, which bounds the expansion.
+    """
+
+    def __init__(self, doc: Document, loader: BoundedLoader):
         self.doc = doc
+        self.loader = loader
         self.scalar = SafeConstructor()
+        self.budget = AliasBudget()
+        self.seen: set[int] = set()  # nodes built at least once
+        self.open: set[int] = set()  # nodes being built (an alias to one of them would never end)
+        self.alias_depth = 0
+        self.alias_mark: Any = None  # where the outermost alias being expanded was used
 
-    def build(self, node: Node, path: PathKey) -> Any:
-        self.doc.value_marks[path] = (node.start_mark.line, node.start_mark.column)
+    def build(self, node: Node, path: PathKey, alias_mark: Any = None, record: bool = True) -> Any:
+        if id(node) not in self.seen:
+            self.seen.add(id(node))
+            return self._counted(node, path, record)
+        # go-yaml counts the alias node, then every node of its value as aliased
+        mark = alias_mark or node.start_mark
+        if id(node) in self.open:
+            raise self_containing(self.loader.anchor_names.get(id(node), "?"), mark)
+        self.budget.count(self.alias_depth > 0, mark)
+        outermost = self.alias_depth == 0
+        if outermost:
+            self.alias_mark = mark
+        self.alias_depth += 1
+        try:
+            return self._counted(node, path, record)
+        finally:
+            self.alias_depth -= 1
+            if outermost:
+                self.alias_mark = None
+
+    def _counted(self, node: Node, path: PathKey, record: bool) -> Any:
+        self.budget.count(self.alias_depth > 0, self.alias_mark or node.start_mark)
+        self.open.add(id(node))
+        try:
+            return self._value(node, path, record)
+        finally:
+            self.open.discard(id(node))
+
+    def _value(self, node: Node, path: PathKey, record: bool) -> Any:
+        if record:
+            self.doc.value_marks[path] = (node.start_mark.line, node.start_mark.column)
         if isinstance(node, MappingNode):
             self.scalar.flatten_mapping(node)  # resolves `<<` merge keys
             out: dict[Any, Any] = {}
             for key_node, value_node in node.value:
-                key = self.scalar.construct_object(key_node, deep=True)
+                key_mark = self.loader.alias_marks.get(slot(node, None))
+                key = self.build(key_node, path, key_mark, record=False)
                 if isinstance(key, (list, dict)):
                     key = str(key)
                 child = (*path, key)
-                self.doc.key_marks[child] = (key_node.start_mark.line, key_node.start_mark.column)
-                out[key] = self.build(value_node, child)
+                if record:
+                    self.doc.key_marks[child] = (key_node.start_mark.line, key_node.start_mark.column)
+                value_mark = self.loader.alias_marks.get(slot(node, key_node))
+                out[key] = self.build(value_node, child, value_mark, record)
             return out
         if isinstance(node, SequenceNode):
-            return [self.build(item, (*path, i)) for i, item in enumerate(node.value)]
+            return [self.build(item, (*path, i), self.loader.alias_marks.get(slot(node, i)), record)
+                    for i, item in enumerate(node.value)]
         if isinstance(node, ScalarNode):
             value = self.scalar.construct_object(node, deep=True)
             # Kubernetes' YAML->JSON turns timestamps and binary into strings; keep them as text.
@@ -155,23 +256,36 @@ class _Builder:
 
 
 def parse(source: Source) -> list[Document]:
-    """Parse every YAML document in `source`. Raises InvalidWorkflow with a located YAML001 on syntax errors."""
+    """Parse every YAML document in `source`. Raises InvalidWorkflow with a located YAML001 on syntax errors and
+    YAML002 past a bound (nesting depth, alias expansion: argonb.spec.yamlbounds)."""
     docs: list[Document] = []
+    loader: BoundedLoader | None = None
     try:
-        for index, node in enumerate(yaml.compose_all(source.text, Loader=yaml.SafeLoader)):
-            if node is None:
-                continue
-            doc = Document(data=None, source=source, index=index)
-            doc.data = _Builder(doc).build(node, ())
-            docs.append(doc)
+        loader = BoundedLoader(source.text)  # the reader refuses some characters at once
+        index = 0
+        while loader.check_node():
+            node = loader.get_node()
+            if node is not None:
+                doc = Document(data=None, source=source, index=index)
+                doc.data = _Builder(doc, loader).build(node, ())
+                docs.append(doc)
+            index += 1
+    except YamlBoundExceeded as exc:
+        raise InvalidWorkflow([_located(source, exc, "YAML002", f"YAML error: {exc.problem}", exc.hint)]) from None
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        span = source.span(mark.line, mark.column) if mark else Span(source.name, 1, 1)
         problem = (exc.problem or "invalid YAML").strip()
         context = f" {exc.context}" if exc.context else ""
-        raise InvalidWorkflow([Diagnostic("YAML001", f"YAML syntax error: {problem}{context}", span,
-                                          hint="check indentation and quoting on this line",
-                                          source_line=source.line_text(span.line))]) from None
+        raise InvalidWorkflow([_located(source, exc, "YAML001", f"YAML syntax error: {problem}{context}",
+                                        "check indentation and quoting on this line")]) from None
     except yaml.YAMLError as exc:
         raise InvalidWorkflow([Diagnostic("YAML001", f"YAML error: {exc}", Span(source.name, 1, 1))]) from None
+    finally:
+        if loader is not None:
+            loader.dispose()
     return docs
+
+
+def _located(source: Source, exc: yaml.MarkedYAMLError, code: str, message: str, hint: str) -> Diagnostic:
+    mark = exc.problem_mark or exc.context_mark
+    span = source.span(mark.line, mark.column) if mark else Span(source.name, 1, 1)
+    return Diagnostic(code, message, span, hint=hint, source_line=source.line_text(span.line))
