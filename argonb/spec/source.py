@@ -146,26 +146,28 @@ def read_error(path: str | Path, exc: Exception) -> Diagnostic:
     return Diagnostic("ARG000", f"cannot read {path}: {reason}", Span(str(path), 1, 1))
 
 
-def slot(parent: Node | None, index: Any) -> tuple[int, int]:
-    """Where a child sits: its parent and its list index, or its key node (None for the keys themselves)."""
-    return id(parent), index if type(index) is int else id(index)
-
-
 class BoundedLoader(yaml.SafeLoader):
     """SafeLoader that refuses nesting deeper than MAX_NESTING (at the node that goes past it) and remembers
-    anchor names and where each alias was used, for the builder's aliasing errors."""
+    anchor names and where each alias was used (for the builder's alias budget and its errors)."""
 
     def __init__(self, stream: str):
         super().__init__(stream)
         self.depth = 0
         self.anchor_names: dict[int, str] = {}  # id(node) -> its anchor
-        self.alias_marks: dict[tuple[int, int], Any] = {}  # (id(parent), id(index or key node)) -> alias mark
+        # Where each `*alias` is written, by the place it fills: ("item", id(list), index), or ("key"|"value",
+        # id(pair)) for mappings (pairs keep their identity when `<<` merges move them into another mapping).
+        self.alias_marks: dict[tuple[str, int, int], Any] = {}
+        self._pending: dict[int, list[tuple[str, int, Any]]] = {}  # aliases in mappings still being composed
 
     def compose_node(self, parent: Node | None, index: Any) -> Node:
         event = self.peek_event()
         if isinstance(event, AliasEvent):
             node = super().compose_node(parent, index)
-            self.alias_marks[slot(parent, index)] = event.start_mark
+            if isinstance(parent, SequenceNode):
+                self.alias_marks[("item", id(parent), index)] = event.start_mark
+            elif isinstance(parent, MappingNode):  # this pair is appended once its value is composed
+                self._pending.setdefault(id(parent), []).append(
+                    ("key" if index is None else "value", len(parent.value), event.start_mark))
             return node
         nests = isinstance(event, (MappingStartEvent, SequenceStartEvent))
         if nests:
@@ -176,16 +178,22 @@ class BoundedLoader(yaml.SafeLoader):
             node = super().compose_node(parent, index)
         finally:
             self.depth -= nests
+        for role, position, mark in self._pending.pop(id(node), ()):
+            self.alias_marks[(role, id(node.value[position]), 0)] = mark
         if event.anchor is not None:
             self.anchor_names[id(node)] = event.anchor
         return node
 
 
+_MERGE = "tag:yaml.org,2002:merge"
+
+
 class _Builder:
     """Turns composed YAML nodes into plain data, recording marks per path.
 
-    A node met a second time is an alias: it is built again (plain data has no sharing), and each node so
-    produced is counted against the document's AliasBudget, which bounds the expansion.
+    Plain data has no sharing, so an alias is built again each time it is used; every node built counts
+    against the document's AliasBudget, as aliased while an alias (or a `<<` merge, which is one) is being
+    expanded, which bounds the expansion the way go-yaml v2 does.
     """
 
     def __init__(self, doc: Document, loader: BoundedLoader):
@@ -193,30 +201,21 @@ class _Builder:
         self.loader = loader
         self.scalar = SafeConstructor()
         self.budget = AliasBudget()
-        self.seen: set[int] = set()  # nodes built at least once
-        self.open: set[int] = set()  # nodes being built (an alias to one of them would never end)
+        self.open: set[int] = set()  # nodes being built: meeting one again means a document without end
         self.alias_depth = 0
-        self.alias_mark: Any = None  # where the outermost alias being expanded was used
+        self.alias_mark: Any = None  # where the outermost alias being expanded is written
 
     def build(self, node: Node, path: PathKey, alias_mark: Any = None, record: bool = True) -> Any:
-        if id(node) not in self.seen:
-            self.seen.add(id(node))
-            return self._counted(node, path, record)
-        # go-yaml counts the alias node, then every node of its value as aliased
-        mark = alias_mark or node.start_mark
         if id(node) in self.open:
-            raise self_containing(self.loader.anchor_names.get(id(node), "?"), mark)
-        self.budget.count(self.alias_depth > 0, mark)
-        outermost = self.alias_depth == 0
-        if outermost:
-            self.alias_mark = mark
-        self.alias_depth += 1
-        try:
+            raise self_containing(self.loader.anchor_names.get(id(node), "?"), alias_mark or node.start_mark)
+        if alias_mark is None:
             return self._counted(node, path, record)
-        finally:
-            self.alias_depth -= 1
-            if outermost:
-                self.alias_mark = None
+        self.budget.count(self.alias_depth > 0, alias_mark)  # go-yaml counts the alias node itself, then its value
+        with self._expanding(alias_mark):
+            return self._counted(node, path, record)
+
+    def _expanding(self, mark: Any) -> _AliasExpansion:
+        return _AliasExpansion(self, mark)
 
     def _counted(self, node: Node, path: PathKey, record: bool) -> Any:
         self.budget.count(self.alias_depth > 0, self.alias_mark or node.start_mark)
@@ -230,21 +229,10 @@ class _Builder:
         if record:
             self.doc.value_marks[path] = (node.start_mark.line, node.start_mark.column)
         if isinstance(node, MappingNode):
-            self.scalar.flatten_mapping(node)  # resolves `<<` merge keys
-            out: dict[Any, Any] = {}
-            for key_node, value_node in node.value:
-                key_mark = self.loader.alias_marks.get(slot(node, None))
-                key = self.build(key_node, path, key_mark, record=False)
-                if isinstance(key, (list, dict)):
-                    key = str(key)
-                child = (*path, key)
-                if record:
-                    self.doc.key_marks[child] = (key_node.start_mark.line, key_node.start_mark.column)
-                value_mark = self.loader.alias_marks.get(slot(node, key_node))
-                out[key] = self.build(value_node, child, value_mark, record)
-            return out
+            return self._mapping(node, path, record)
         if isinstance(node, SequenceNode):
-            return [self.build(item, (*path, i), self.loader.alias_marks.get(slot(node, i)), record)
+            marks = self.loader.alias_marks
+            return [self.build(item, (*path, i), marks.get(("item", id(node), i)), record)
                     for i, item in enumerate(node.value)]
         if isinstance(node, ScalarNode):
             value = self.scalar.construct_object(node, deep=True)
@@ -253,6 +241,85 @@ class _Builder:
                 value = node.value
             return value
         return None
+
+    def _mapping(self, node: MappingNode, path: PathKey, record: bool) -> dict[Any, Any]:
+        merged = self._merge_sources(node)
+        self.scalar.flatten_mapping(node)  # resolves `<<` merge keys: their pairs come first
+        out: dict[Any, Any] = {}
+        marks = self.loader.alias_marks
+        for pair in node.value:
+            key_node, value_node = pair
+            alias = merged.get(id(pair))
+            with self._expanding(alias) if alias is not None else _NO_EXPANSION:
+                key = self.build(key_node, path, marks.get(("key", id(pair), 0)), record=False)
+                if isinstance(key, (list, dict)):
+                    key = str(key)
+                child = (*path, key)
+                if record:
+                    self.doc.key_marks[child] = (key_node.start_mark.line, key_node.start_mark.column)
+                out[key] = self.build(value_node, child, marks.get(("value", id(pair), 0)), record)
+        return out
+
+    def _merge_sources(self, node: MappingNode) -> dict[int, Any]:
+        """id(pair) -> where its alias is written, for the pairs `<<` merges from aliases into `node`.
+
+        Counts each merged alias and its mapping as go-yaml's `decoder.merge` does (their pairs are counted
+        when built). Refuses a merge of a mapping that contains it (PyYAML would recurse forever).
+        """
+        marks = self.loader.alias_marks
+        merged: dict[int, Any] = {}
+        for pair in node.value:
+            key_node, value_node = pair
+            if key_node.tag != _MERGE:
+                continue
+            if isinstance(value_node, SequenceNode):
+                sources = [(item, marks.get(("item", id(value_node), i))) for i, item in enumerate(value_node.value)]
+            else:
+                sources = [(value_node, marks.get(("value", id(pair), 0)))]
+            for source, alias in sources:
+                if id(source) in self.open or source is node:
+                    raise self_containing(self.loader.anchor_names.get(id(source), "?"), alias or source.start_mark)
+                if not isinstance(source, MappingNode):
+                    continue  # flatten_mapping reports it
+                self.scalar.flatten_mapping(source)
+                if alias is None:
+                    self.budget.count(self.alias_depth > 0, self.alias_mark or source.start_mark)
+                    continue
+                self.budget.count(self.alias_depth > 0, alias)
+                self.budget.count(True, alias)
+                merged.update((id(p), alias) for p in source.value)
+        return merged
+
+
+class _AliasExpansion:
+    """While an alias is expanded, the nodes built count as aliased (and errors point at the alias)."""
+
+    def __init__(self, builder: _Builder, mark: Any):
+        self.builder, self.mark = builder, mark
+
+    def __enter__(self) -> None:
+        builder = self.builder
+        self.outermost = builder.alias_depth == 0
+        if self.outermost:
+            builder.alias_mark = self.mark
+        builder.alias_depth += 1
+
+    def __exit__(self, *exc: Any) -> None:
+        builder = self.builder
+        builder.alias_depth -= 1
+        if self.outermost:
+            builder.alias_mark = None
+
+
+class _NoExpansion:
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc: Any) -> None:
+        return None
+
+
+_NO_EXPANSION = _NoExpansion()
 
 
 def parse(source: Source) -> list[Document]:
