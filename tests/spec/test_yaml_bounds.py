@@ -14,6 +14,7 @@ import pytest
 from argonb.errors import InvalidWorkflow
 from argonb.spec.lint import lint
 from argonb.spec.source import Source, parse
+
 MAX_NESTING = 200
 
 ROOT = Path(__file__).resolve().parents[2]
