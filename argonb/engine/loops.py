@@ -10,6 +10,7 @@ from argonb.errors import ArgonbError
 from argonb.expr.gosprintf import sprintf_int
 
 MAX_SEQUENCE_ITEMS = 1_000_000
+MAX_SEQUENCE_TEXT = 64 << 20  # characters of all items together
 
 
 class LoopError(ArgonbError):
@@ -65,13 +66,22 @@ def expand_sequence(seq: dict[str, Any]) -> list[str]:
                         f"{MAX_SEQUENCE_ITEMS}")
     fmt = str(seq.get("format") or "%d")
     step = 1 if start <= end else -1
-    return [_sequence_item(fmt, i) for i in range(start, end + step, step)]
+    items, size = [], 0
+    for i in range(start, end + step, step):
+        items.append(_sequence_item(fmt, i))
+        size += len(items[-1])
+        if size > MAX_SEQUENCE_TEXT:  # wide formats times many items: bounded like the item count
+            raise LoopError(f"withSequence items would take more than {MAX_SEQUENCE_TEXT} characters")
+    return items
 
 
 def _sequence_item(fmt: str, i: int) -> str:
     """Argo's item: `wfv1.ParseItem("\"" + fmt.Sprintf(format, i) + "\"")`, so the text is read as a JSON string
     (escapes are decoded; a quote or a control character makes the loop fail)."""
-    text = sprintf_int(fmt, i)
+    try:
+        text = sprintf_int(fmt, i)
+    except OverflowError as exc:
+        raise LoopError(f"withSequence: format {fmt[:80]!r}: {exc}") from None
     try:
         return json.loads(f'"{text}"')
     except ValueError as exc:

@@ -2,7 +2,8 @@
 
 Owns: `sprintf_int(format, n)`. Any format gives a string, as in Go: a verb with no argument left prints
 `%!s(MISSING)`, a verb that does not apply to integers `%!f(int=5)`, an unused argument `%!(EXTRA int=5)`, a
-lone `%` at the end `%!(NOVERB)` (Go's fmt/print.go `doPrintf`, fmt/format.go `fmtInteger`).
+lone `%` at the end `%!(NOVERB)` (Go's fmt/print.go `doPrintf`, fmt/format.go `fmtInteger`). Unlike Go, the
+padding is bounded (`max_length`): `%9999999d` would make a 10 MB item, a thousand of them 10 GB.
 Imports: stdlib.
 """
 
@@ -29,15 +30,15 @@ class _Spec:
 class _Printf:
     """Go's `pp.doPrintf` with the argument list `[n]`."""
 
-    def __init__(self, fmt: str, n: int):
-        self.fmt, self.n, self.end = fmt, n, len(fmt)
+    def __init__(self, fmt: str, n: int, max_length: int):
+        self.fmt, self.n, self.end, self.max_length = fmt, n, len(fmt), max_length
         self.arg = 0  # index of the next argument: 0, or 1 once the only one is used
         self.reordered = False
         self.good_index = True
 
     def run(self) -> str:
         fmt, end, out = self.fmt, self.end, []
-        i = 0
+        i = length = 0  # length: an upper bound of the padding so far
         while i < end:
             pct = fmt.find("%", i)
             if pct < 0:
@@ -86,6 +87,9 @@ class _Printf:
                 break
             verb = fmt[i]
             i += 1
+            length += (spec.width or 0) + (spec.precision or 0)
+            if length > self.max_length:  # `%9999999d` pads to 10 MB, as in Go: refuse before building it
+                raise OverflowError(f"the formatted text would be longer than {self.max_length} characters")
             out.append(self._verb(verb, spec))
         if not self.reordered and self.arg == 0:
             out.append(f"%!(EXTRA int={self.n})")
@@ -136,8 +140,9 @@ class _Printf:
         return f"%!{verb}(int={_integer(self.n, 'd', spec)})"  # Go's badVerb prints the value with %v
 
 
-def sprintf_int(fmt: str, n: int) -> str:
-    return _Printf(fmt, n).run()
+def sprintf_int(fmt: str, n: int, max_length: int = 1 << 20) -> str:
+    """`fmt.Sprintf(fmt, n)`. Raises OverflowError if widths and precisions would pad past `max_length`."""
+    return _Printf(fmt, n, max_length).run()
 
 
 def _number(fmt: str, i: int, end: int) -> tuple[int | None, int]:
