@@ -6,10 +6,11 @@ objects, builds without a Python call per node, and leaves the position tables u
 (a second, position-only parse; a lint that finds nothing never asks). source.parse takes ~5 s on a 10,000-task
 DAG; this takes ~0.2 s (~0.35 s more if positions are needed). It only handles the plain subset used by
 workflows; anything else (anchors, aliases, merge keys, explicit tags, complex keys, any parse error, nesting
-past `yamlbounds.MAX_NESTING`, or no libyaml) falls back to `source.parse`, so results and YAML001/YAML002
-diagnostics are identical (and aliases are only ever expanded within source.parse's AliasBudget).
+or no libyaml) falls back to `source.parse`, so results and YAML001/YAML002
+diagnostics are identical (and aliases are only ever expanded within source.parse's AliasBudget). Nesting
+past `yamlbounds.MAX_NESTING` is reported here, at the mark source.parse would give.
 `tests/spec/test_fastparse.py` checks equality on every fixture and on mutated inputs.
-Imports: yaml, argonb.spec.{gcpause,source,yamlbounds}.
+Imports: yaml, argonb.errors, argonb.spec.{gcpause,source,yamlbounds}.
 """
 
 from __future__ import annotations
@@ -33,9 +34,10 @@ from yaml.events import (
 from yaml.nodes import ScalarNode
 from yaml.resolver import Resolver
 
+from argonb.errors import InvalidWorkflow
 from argonb.spec.gcpause import collector_paused
-from argonb.spec.source import Document, MarkTable, PathKey, Source, parse
-from argonb.spec.yamlbounds import MAX_NESTING, too_deep
+from argonb.spec.source import Document, MarkTable, PathKey, Source, bound_diagnostic, parse
+from argonb.spec.yamlbounds import MAX_NESTING, YamlBoundExceeded, too_deep
 
 _STR = "tag:yaml.org,2002:str"
 _PLAIN_TYPES = (str, int, float, bool, type(None))
@@ -223,5 +225,7 @@ def parse_fast(source: Source) -> list[Document]:
     try:
         with collector_paused():
             return _parse_events(source)
+    except YamlBoundExceeded as exc:  # at the same mark as source.parse, whose scanner is slow on deep flows
+        raise InvalidWorkflow([bound_diagnostic(source, exc)]) from None
     except (_Unsupported, yaml.YAMLError, StopIteration, ValueError, TypeError):
         return parse(source)

@@ -338,7 +338,7 @@ def parse(source: Source) -> list[Document]:
                 docs.append(doc)
             index += 1
     except YamlBoundExceeded as exc:
-        raise InvalidWorkflow([_located(source, exc, "YAML002", f"YAML error: {exc.problem}", exc.hint)]) from None
+        raise InvalidWorkflow([bound_diagnostic(source, exc)]) from None
     except yaml.MarkedYAMLError as exc:
         problem = (exc.problem or "invalid YAML").strip()
         context = f" {exc.context}" if exc.context else ""
@@ -350,6 +350,11 @@ def parse(source: Source) -> list[Document]:
         if loader is not None:
             loader.dispose()
     return docs
+
+
+def bound_diagnostic(source: Source, exc: YamlBoundExceeded) -> Diagnostic:
+    """YAML002 for a document past one of argonb.spec.yamlbounds' bounds, where it went past."""
+    return _located(source, exc, "YAML002", f"YAML error: {exc.problem}", exc.hint)
 
 
 def _located(source: Source, exc: yaml.MarkedYAMLError, code: str, message: str, hint: str) -> Diagnostic:
