@@ -10,7 +10,8 @@ Codes (stable; tests pin them). "Argo" column: what Argo itself does with such i
 | code    | sev.    | meaning                                                              | Argo            |
 |---------|---------|----------------------------------------------------------------------|-----------------|
 | YAML001 | error   | YAML syntax error (argonb.spec.source)                               | rejected        |
-| ARG000  | error   | file cannot be read                                                  | -               |
+| YAML002 | error   | past a YAML bound: excessive aliasing, nesting > 200 (yamlbounds)    | rejected/-      |
+| ARG000  | error   | file cannot be read or is not UTF-8 (located at the first bad byte)  | -               |
 | ARG001  | error   | unknown field (did-you-mean hint)                                    | dropped/rejected|
 | ARG002  | error   | wrong type (warning for a list/map where AnyString is expected)      | rejected        |
 | ARG003  | error   | missing required field                                               | rejected        |
