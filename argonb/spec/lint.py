@@ -19,17 +19,19 @@ from argonb.spec.source import Document, Source
 SourceLike = str | Path | Source
 
 
-def as_source(item: SourceLike, name: str | None = None) -> Source:
-    """A Source for text (`str`), a file (`Path`) or a Source. Raises InvalidWorkflow (ARG000) for unreadable
-    files."""
+def as_source(item: SourceLike | bytes, name: str | None = None) -> Source:
+    """A Source for text (`str`), a file (`Path`), bytes read from standard input or a Source. Raises
+    InvalidWorkflow (ARG000) for unreadable files and bytes that are not UTF-8."""
     if isinstance(item, Source):
         return item
     if isinstance(item, Path):
         return Source.from_file(item, name)
+    if isinstance(item, bytes):
+        return Source.from_bytes(item, name or "<stdin>")
     return Source(str(item), name or "<string>")
 
 
-def parse_sources(items: Iterable[SourceLike]) -> tuple[list[Document], list[Diagnostic]]:
+def parse_sources(items: Iterable[SourceLike | bytes]) -> tuple[list[Document], list[Diagnostic]]:
     """Parse every source; read and YAML errors are returned as diagnostics, never raised."""
     docs: list[Document] = []
     diags: list[Diagnostic] = []

@@ -43,9 +43,20 @@ class Source:
     def from_file(cls, path: str | Path, name: str | None = None) -> Source:
         """The file's text. Raises InvalidWorkflow (ARG000 at the file) if it cannot be read or is not UTF-8."""
         try:
-            return cls(Path(path).read_text(encoding="utf-8"), name or str(path))
-        except (OSError, UnicodeDecodeError) as exc:
+            data = Path(path).read_bytes()
+        except OSError as exc:
             raise InvalidWorkflow([read_error(path, exc)]) from None
+        return cls.from_bytes(data, name or str(path))
+
+    @classmethod
+    def from_bytes(cls, data: bytes, name: str) -> Source:
+        """Text read from a file or standard input. Raises InvalidWorkflow (ARG000 at the first bad byte) if it
+        is not UTF-8."""
+        try:
+            # universal newlines, as read_text gives them: positions are counted in the text YAML sees
+            return cls(data.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n"), name)
+        except UnicodeDecodeError as exc:
+            raise InvalidWorkflow([read_error(name, exc)]) from None
 
     @classmethod
     def from_cell(cls, text: str, name: str = "cell") -> Source:

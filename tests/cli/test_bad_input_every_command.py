@@ -152,3 +152,17 @@ def test_a_missing_file_is_named_not_read_as_yaml_text(tmp_path):
     code, _, err = cli("run", str(missing), "--home", str(tmp_path / "home"))
     assert code == 2 and f"{missing}:1:1: error: ARG000: cannot read {missing}" in err, err
     assert Path(missing).exists() is False
+
+
+@pytest.mark.parametrize("command", ["lint", "render"])
+def test_standard_input_that_is_not_utf8_is_located_too(command):
+    """`-` reads bytes and decodes them as files are decoded. Before the fix, Python's surrogate escapes reached
+    the YAML reader: `YAML001 … unacceptable character #xdcff` at 1:1."""
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-m", "argonb.cli.main", command, "-"], capture_output=True,
+                          input=BAD_INPUTS["not-utf8"][0], timeout=60, cwd=Path(__file__).resolve().parents[2])
+    text = (done.stdout + done.stderr).decode()
+    assert done.returncode == 2 and "Traceback" not in text, text
+    assert "<stdin>:3:27: error: ARG000: cannot read <stdin>: not UTF-8 text (byte 0xe9)" in text, text
