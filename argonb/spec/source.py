@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from yaml.constructor import SafeConstructor
+from yaml.constructor import ConstructorError, SafeConstructor
 from yaml.events import AliasEvent, MappingStartEvent, SequenceStartEvent
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
@@ -246,12 +246,24 @@ class _Builder:
             return [self.build(item, (*path, i), marks.get(("item", id(node), i)), record)
                     for i, item in enumerate(node.value)]
         if isinstance(node, ScalarNode):
-            value = self.scalar.construct_object(node, deep=True)
+            value = self._scalar(node)
             # Kubernetes' YAML->JSON turns timestamps and binary into strings; keep them as text.
             if not isinstance(value, (str, int, float, bool, type(None))):
                 value = node.value
             return value
         return None
+
+    def _scalar(self, node: ScalarNode) -> Any:
+        """The scalar's value. As in go-yaml, a plain scalar that only looks like a type (`2001-02-30`) stays
+        text, and an explicit tag it does not fit (`!!int x`) is an error at the scalar."""
+        try:
+            return self.scalar.construct_object(node, deep=True)
+        except (ValueError, TypeError, AttributeError, OverflowError):
+            implicit = node.style is None and node.tag == self.loader.resolve(ScalarNode, node.value, (True, False))
+            if implicit:
+                return node.value
+            raise ConstructorError(None, None, f"cannot decode {node.value!r} as {node.tag.rsplit(':', 1)[-1]}",
+                                   node.start_mark) from None
 
     def _mapping(self, node: MappingNode, path: PathKey, record: bool) -> dict[Any, Any]:
         merged = self._merge_sources(node)

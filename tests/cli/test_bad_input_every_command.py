@@ -37,6 +37,7 @@ BAD_INPUTS: dict[str, tuple[bytes, int]] = {
     "not-utf8": (HEAD.replace("bad-", "b\xe9-").encode("latin-1"), 3),
     "binary": (b"\x00\x01\xfe\xff" * 64, 1),
     "yaml-syntax": ((HEAD + "  x: [1, 2\n").encode(), 10),
+    "explicit-tag-misfit": ((HEAD + "  x: !!int nope\n").encode(), 9),  # was ValueError from PyYAML's constructor
 }
 LOCATED = re.compile(r"^(?P<file>.+?):(?P<line>\d+):(?P<col>\d+): error: (?P<code>[A-Z]+\d+): ", re.M)
 
@@ -166,3 +167,11 @@ def test_standard_input_that_is_not_utf8_is_located_too(command):
     text = (done.stdout + done.stderr).decode()
     assert done.returncode == 2 and "Traceback" not in text, text
     assert "<stdin>:3:27: error: ARG000: cannot read <stdin>: not UTF-8 text (byte 0xe9)" in text, text
+
+
+def test_a_plain_scalar_that_only_looks_like_a_date_stays_text():
+    """go-yaml resolves `2001-02-30` as a timestamp only if it parses (sigs.k8s.io/yaml gives the string); PyYAML
+    raised ValueError (day is out of range), a traceback from lint and run."""
+    from argonb.spec.source import Source, parse
+
+    assert parse(Source("t: 2001-02-30\nu: 2001-02-03\n"))[0].data == {"t": "2001-02-30", "u": "2001-02-03"}

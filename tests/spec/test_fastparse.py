@@ -43,7 +43,7 @@ def test_corpus_parses_identically() -> None:
 
 @pytest.mark.parametrize("text", [
     "a: &x {b: 1}\nc: *x\n", "<<: {a: 1}\nb: 2\n", "a: !!str 1\n", "? [a]\n: b\n", "on: yes\nn: ~\nf: 1.5e3\n",
-    "t: 2001-12-14\n", "---\n---\na: 1\n", "", "a: [1,\n", "x: 0o17\ny: 0x1F\nz: 1_000\n", "- !foo bar\n",
+    "t: 2001-12-14\n", "t: 2001-02-30\n", "a: !!int x\n", "---\n---\na: 1\n", "", "a: [1,\n", "x: 0o17\ny: 0x1F\nz: 1_000\n", "- !foo bar\n",
 ])
 def test_edge_cases(text: str) -> None:
     _same(text)
