@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+import yaml.reader
 from yaml.constructor import ConstructorError, SafeConstructor
 from yaml.events import AliasEvent, MappingStartEvent, SequenceStartEvent
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
@@ -367,6 +368,13 @@ def parse(source: Source) -> list[Document]:
         context = f" {exc.context}" if exc.context else ""
         raise InvalidWorkflow([_located(source, exc, "YAML001", f"YAML syntax error: {problem}{context}",
                                         "check indentation and quoting on this line")]) from None
+    except yaml.reader.ReaderError as exc:  # a character YAML forbids: located by its offset
+        before = source.text[:exc.position]
+        span = source.span(before.count("\n"), exc.position - (before.rfind("\n") + 1))
+        raise InvalidWorkflow([Diagnostic(
+            "YAML001", f"YAML error: character U+{exc.character:04X} is not allowed in YAML", span,
+            hint="remove it, or write it as an escape inside a double-quoted string",
+            source_line=source.line_text(span.line))]) from None
     except yaml.YAMLError as exc:
         raise InvalidWorkflow([Diagnostic("YAML001", f"YAML error: {exc}", Span(source.name, 1, 1))]) from None
     finally:

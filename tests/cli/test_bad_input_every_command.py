@@ -37,6 +37,7 @@ BAD_INPUTS: dict[str, tuple[bytes, int]] = {
     "not-utf8": (HEAD.replace("bad-", "b\xe9-").encode("latin-1"), 3),
     "binary": (b"\x00\x01\xfe\xff" * 64, 1),
     "yaml-syntax": ((HEAD + "  x: [1, 2\n").encode(), 10),
+    "control-character": (HEAD.replace("bad-", "b\x01-").encode(), 3),  # was YAML001 at 1:1, over two lines
     "explicit-tag-misfit": ((HEAD + "  x: !!int nope\n").encode(), 9),  # was ValueError from PyYAML's constructor
 }
 LOCATED = re.compile(r"^(?P<file>.+?):(?P<line>\d+):(?P<col>\d+): error: (?P<code>[A-Z]+\d+): ", re.M)
