@@ -38,13 +38,23 @@ def home_dir(home: str | Path | None = None) -> Path:
     return Path(home or os.environ.get("ARGONB_HOME") or Path.cwd() / ".argonb").absolute()
 
 
+def _names_a_file(source: str) -> bool:
+    """A one-line `.yaml`/`.yml`/`.json` string is a path if the file exists, or if it cannot be a workflow
+    anyway (no `:`), so that a missing file is reported as one (ARG000) rather than as YAML text."""
+    if "\n" in source or not source.endswith((".yaml", ".yml", ".json")):
+        return False
+    try:
+        return ":" not in source or Path(source).exists()
+    except OSError:  # e.g. a name too long for the filesystem
+        return False
+
+
 def load_documents(source: SourceLike) -> list[Document]:
     if isinstance(source, dict):
         return [Document(data=source, source=Source("", "<dict>"))]
     if isinstance(source, Source):
         return parse(source)
-    if isinstance(source, Path) or (isinstance(source, str) and "\n" not in source and source.endswith(
-            (".yaml", ".yml", ".json")) and Path(source).exists()):
+    if isinstance(source, Path) or (isinstance(source, str) and _names_a_file(source)):
         return parse(Source.from_file(source))
     return parse(Source(str(source), "<string>"))
 

@@ -177,3 +177,11 @@ def test_a_plain_scalar_that_only_looks_like_a_date_stays_text():
     from argonb.spec.source import Source, parse
 
     assert parse(Source("t: 2001-02-30\nu: 2001-02-03\n"))[0].data == {"t": "2001-02-30", "u": "2001-02-03"}
+
+
+def test_the_api_names_a_missing_file_given_as_a_string(tmp_path):
+    """`argonb.run("wf.yaml")` with no such file read the name as YAML text: ARG010 at `<string>`."""
+    missing = str(tmp_path / "nope.yaml")
+    with pytest.raises(InvalidWorkflow) as info:
+        argonb.run(missing, home=tmp_path / "home")
+    assert info.value.diagnostics[0].format().startswith(f"{missing}:1:1: error: ARG000: cannot read {missing}")
