@@ -61,7 +61,7 @@ def load_graph(file: str, templates: list[str]) -> Any:
     from argonb.spec.source import Source
 
     name = "<stdin>" if file == "-" else file
-    target: Any = Source(sys.stdin.read(), name) if file == "-" else Path(file)
+    target: Any = Source.from_bytes(sys.stdin.buffer.read(), name) if file == "-" else Path(file)
     docs, diags = parse_sources([target])
     if diags:
         raise InvalidWorkflow(diags)

@@ -11,6 +11,7 @@ import argparse
 import json
 import sys
 import threading
+from pathlib import Path
 from typing import Any
 
 from argonb.cli.progress import TextReporter
@@ -61,10 +62,11 @@ def run_command(args: argparse.Namespace) -> int:
     try:
         options = dict(backend=backend, templates=args.templates or None, home=args.home,
                        parallelism=args.parallelism, name=args.name, subscribers=[reporter.on_event])
+        source = Path(args.file)  # a path, never YAML text: a missing file is ARG000, not "no runnable document"
         if args.reuse:
-            handle = resume_edited(args.file, args.reuse, params, **options)
+            handle = resume_edited(source, args.reuse, params, **options)
         else:
-            handle = run_recorded(args.file, params, **options)
+            handle = run_recorded(source, params, **options)
     except StoreError as exc:
         print(f"argonb: error: {exc}", file=sys.stderr)
         return 2

@@ -150,10 +150,9 @@ def _recorder(args: argparse.Namespace, params: dict[str, str]) -> Any:
                 if rec.active:
                     raise _StoreProblem(f"run {name} is still running (pid {rec.pid}); choose another --name")
                 store.delete(rec)
-        try:
-            text = Path(args.file).read_text(encoding="utf-8")
-        except OSError:
-            text = ""
+        from argonb.spec.source import Source
+
+        text = Source.from_file(args.file).text  # InvalidWorkflow (ARG000) if unreadable, before anything is sent
         return RunRecorder(store.db, source=text, source_path=str(Path(args.file).resolve()), parameters=params,
                            templates=list(args.templates), backend="argo")
     except StoreError as exc:

@@ -22,7 +22,7 @@ from argonb.engine.workflow import (
     RUNNABLE,
     Registry,
     apply_parameters,
-    random_suffix,
+    generated_name,
     workflow_from_document,
 )
 from argonb.errors import Diagnostic, InvalidWorkflow, Span
@@ -38,13 +38,23 @@ def home_dir(home: str | Path | None = None) -> Path:
     return Path(home or os.environ.get("ARGONB_HOME") or Path.cwd() / ".argonb").absolute()
 
 
+def _names_a_file(source: str) -> bool:
+    """A one-line `.yaml`/`.yml`/`.json` string is a path if the file exists, or if it cannot be a workflow
+    anyway (no `:`), so that a missing file is reported as one (ARG000) rather than as YAML text."""
+    if "\n" in source or not source.endswith((".yaml", ".yml", ".json")):
+        return False
+    try:
+        return ":" not in source or Path(source).exists()
+    except OSError:  # e.g. a name too long for the filesystem
+        return False
+
+
 def load_documents(source: SourceLike) -> list[Document]:
     if isinstance(source, dict):
         return [Document(data=source, source=Source("", "<dict>"))]
     if isinstance(source, Source):
         return parse(source)
-    if isinstance(source, Path) or (isinstance(source, str) and "\n" not in source and source.endswith(
-            (".yaml", ".yml", ".json")) and Path(source).exists()):
+    if isinstance(source, Path) or (isinstance(source, str) and _names_a_file(source)):
         return parse(Source.from_file(source))
     return parse(Source(str(source), "<string>"))
 
@@ -100,6 +110,16 @@ def validate(docs: list[Document], extra: list[Document]) -> None:
     problems = [d for d in problems if not d.span or d.span.file in {doc.source.name for doc in docs}] or problems
     if problems:
         raise InvalidWorkflow(problems)
+
+
+def check_name(name: str) -> None:
+    """A name given with `name=`/`--name` must be one Kubernetes accepts, as lint requires of metadata.name."""
+    from argonb.spec.validate import name_problems
+
+    problems = name_problems(name)
+    if problems:
+        raise InvalidWorkflow([Diagnostic(code, f"--name: {message}", None, hint="choose a shorter DNS-1123 name")
+                               for code, message in problems])
 
 
 def check_argument_enums(wf: dict[str, Any], doc: Document) -> None:
@@ -173,7 +193,9 @@ def run(source: SourceLike, parameters: dict[str, Any] | None = None, *, backend
         validate(docs, extra)
     wf = workflow_from_document(chosen.data, reg)
     meta = wf["metadata"]
-    meta["name"] = name or meta.get("name") or f"{meta.get('generateName') or 'workflow-'}{random_suffix()}"
+    if name:
+        check_name(name)
+    meta["name"] = name or meta.get("name") or generated_name(str(meta.get("generateName") or "workflow-"))
     apply_parameters(wf, parameters)
     check_argument_enums(wf, chosen)
     if namespace:  # locks (mutexes, semaphores) are shared by the runs of one namespace, as in Argo

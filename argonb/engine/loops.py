@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
-import re
 from typing import Any
 
 from argonb.engine.naming import item_text, loop_node_name
 from argonb.errors import ArgonbError
+from argonb.expr.gosprintf import sprintf_int
 
 MAX_SEQUENCE_ITEMS = 1_000_000
+MAX_SEQUENCE_TEXT = 64 << 20  # characters of all items together
 
 
 class LoopError(ArgonbError):
@@ -63,14 +64,29 @@ def expand_sequence(seq: dict[str, Any]) -> list[str]:
     if abs(end - start) >= MAX_SEQUENCE_ITEMS:  # a typo like `count: 1000000000000` must fail, not eat memory
         raise LoopError(f"withSequence would expand to {abs(end - start) + 1} items; argonb expands at most "
                         f"{MAX_SEQUENCE_ITEMS}")
-    fmt = go_format_to_python(str(seq.get("format") or "%d"))
+    fmt = str(seq.get("format") or "%d")
     step = 1 if start <= end else -1
-    return [fmt % i for i in range(start, end + step, step)]
+    items, size = [], 0
+    for i in range(start, end + step, step):
+        items.append(_sequence_item(fmt, i))
+        size += len(items[-1])
+        if size > MAX_SEQUENCE_TEXT:  # wide formats times many items: bounded like the item count
+            raise LoopError(f"withSequence items would take more than {MAX_SEQUENCE_TEXT} characters")
+    return items
 
 
-def go_format_to_python(fmt: str) -> str:
-    # Go's %v prints an int like %d; other integer verbs (%d %x %X %o, widths, zero padding) match Python's.
-    return re.sub(r"%([-+ 0#]*\d*)v", r"%\1d", fmt)
+def _sequence_item(fmt: str, i: int) -> str:
+    """Argo's item: `wfv1.ParseItem("\"" + fmt.Sprintf(format, i) + "\"")`, so the text is read as a JSON string
+    (escapes are decoded; a quote or a control character makes the loop fail)."""
+    try:
+        text = sprintf_int(fmt, i)
+    except OverflowError as exc:
+        raise LoopError(f"withSequence: format {fmt[:80]!r}: {exc}") from None
+    try:
+        return json.loads(f'"{text}"')
+    except ValueError as exc:
+        raise LoopError(f"withSequence: format {fmt!r} gives {text!r}, which is not a valid JSON string: "
+                        f"{exc}") from None
 
 
 def item_variables(item: Any) -> dict[str, str]:

@@ -132,6 +132,16 @@ def random_suffix(rng: random.Random | None = None, n: int = 5) -> str:
     return "".join(rng.choice(string.ascii_lowercase + string.digits) for _ in range(n))
 
 
+# Kubernetes' SimpleNameGenerator (apiserver/pkg/storage/names/generate.go): a generateName longer than
+# 63 - 5 characters is cut, so that the generated name fits the 63-character limit on workflow names.
+MAX_GENERATE_NAME = 58
+
+
+def generated_name(generate_name: str, rng: random.Random | None = None) -> str:
+    """The name Kubernetes gives an object created with `metadata.generateName`."""
+    return f"{generate_name[:MAX_GENERATE_NAME]}{random_suffix(rng)}"
+
+
 def workflow_from_document(data: dict[str, Any], registry: Registry) -> dict[str, Any]:
     """A runnable Workflow object from a Workflow, CronWorkflow or (Cluster)WorkflowTemplate document."""
     kind = data.get("kind")

@@ -16,7 +16,8 @@ from typing import Any
 from IPython.core.error import UsageError
 from IPython.core.magic_arguments import MagicArgumentParser
 
-from argonb.notebook.errors import diagnostics_bundle
+from argonb.errors import InvalidWorkflow
+from argonb.notebook.errors import diagnostics_bundle, invalid
 from argonb.notebook.session import Session
 from argonb.notebook.widget import wait_for
 from argonb.render.report import format_seconds, phase_counts
@@ -157,4 +158,7 @@ def dispatch(session: Session, line: str) -> Any:
     if not words or words[0] not in COMMANDS:
         raise UsageError(f"usage: {USAGE}")
     parser, handler = COMMANDS[words[0]]
-    return handler(session, parser.parse_args(words[1:]))
+    try:
+        return handler(session, parser.parse_args(words[1:]))
+    except InvalidWorkflow as exc:  # an unreadable or invalid FILE: located diagnostics, as for a cell
+        raise invalid(exc.diagnostics) from None

@@ -53,7 +53,8 @@ def diagnostics_html(diagnostics: Sequence[Diagnostic]) -> str:
     items = []
     for d in diagnostics:
         colour = "#d9404f" if d.severity is Severity.ERROR else "#9a6700"
-        src = f"\n    {d.source_line}\n    {' ' * (max(d.span.col, 1) - 1)}^" if d.source_line and d.span else ""
+        line, col = d.excerpt()
+        src = f"\n    {line}\n    {' ' * (col - 1)}^" if d.source_line and d.span else ""
         items.append(f'<pre style="margin:2px 0;font-size:12px"><span style="color:{colour}">'
                      f'{html.escape(d.format())}</span>{html.escape(src)}</pre>')
     return '<div class="argonb-lint">' + "".join(items) + "</div>"

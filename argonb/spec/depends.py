@@ -41,10 +41,8 @@ class ParsedDepends:
 
 def _tokenize(text: str, out: ParsedDepends) -> list[tuple[str, str, int]]:
     tokens: list[tuple[str, str, int]] = []
-    pos = 0
-    while pos < len(text):
-        if text[pos:].strip() == "":
-            break
+    pos, end = 0, len(text.rstrip())  # trailing blanks end the expression (once, not per token: linear)
+    while pos < end:
         m = _TOKEN.match(text, pos)
         if not m:
             offset = len(text[pos:]) - len(text[pos:].lstrip()) + pos
@@ -56,9 +54,13 @@ def _tokenize(text: str, out: ParsedDepends) -> list[tuple[str, str, int]]:
     return tokens
 
 
+MAX_DEPENDS_NESTING = 200  # as argonb.spec.yamlbounds.MAX_NESTING; no real expression comes near
+
+
 class _Parser:
     def __init__(self, tokens: list[tuple[str, str, int]], out: ParsedDepends, end: int):
         self.tokens, self.out, self.i, self.end = tokens, out, 0, end
+        self.depth = 0  # open `(` and `!`: the parser recurses on them, so they are bounded
 
     def peek(self) -> tuple[str, str, int] | None:
         return self.tokens[self.i] if self.i < len(self.tokens) else None
@@ -83,6 +85,16 @@ class _Parser:
 
     def unary(self) -> None:
         tok = self.peek()
+        if tok is not None and tok[1] in ("!", "(") and self.depth >= MAX_DEPENDS_NESTING:
+            self.fail(f"expression nests deeper than {MAX_DEPENDS_NESTING} levels of '(' and '!'")
+            return
+        self.depth += 1
+        try:
+            self._unary(tok)
+        finally:
+            self.depth -= 1
+
+    def _unary(self, tok: tuple[str, str, int] | None) -> None:
         if tok is None:
             self.fail("expression ends early: expected a task name")
         elif tok[1] == "!":

@@ -5,15 +5,16 @@ same document indexes) much faster on large inputs, because it skips PyYAML's pu
 objects, builds without a Python call per node, and leaves the position tables until something asks for them
 (a second, position-only parse; a lint that finds nothing never asks). source.parse takes ~5 s on a 10,000-task
 DAG; this takes ~0.2 s (~0.35 s more if positions are needed). It only handles the plain subset used by
-workflows; anything else (anchors, aliases, merge keys, explicit tags, complex keys, any parse error, or no
-libyaml) falls back to `source.parse`, so results and YAML001 diagnostics are identical.
+workflows; anything else (anchors, aliases, merge keys, explicit tags, complex keys, any parse error, nesting
+or no libyaml) falls back to `source.parse`, so results and YAML001/YAML002
+diagnostics are identical (and aliases are only ever expanded within source.parse's AliasBudget). Nesting
+past `yamlbounds.MAX_NESTING` is reported here, at the mark source.parse would give.
 `tests/spec/test_fastparse.py` checks equality on every fixture and on mutated inputs.
-Imports: yaml, argonb.spec.{gcpause,source}.
+Imports: yaml, argonb.errors, argonb.spec.{gcpause,source,yamlbounds}.
 """
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable
 from functools import partial
 from typing import Any
@@ -33,13 +34,14 @@ from yaml.events import (
 from yaml.nodes import ScalarNode
 from yaml.resolver import Resolver
 
+from argonb.errors import InvalidWorkflow
 from argonb.spec.gcpause import collector_paused
-from argonb.spec.source import Document, MarkTable, PathKey, Source, parse
+from argonb.spec.source import Document, MarkTable, PathKey, Source, bound_diagnostic, parse
+from argonb.spec.yamlbounds import MAX_NESTING, YamlBoundExceeded, too_deep
 
 _STR = "tag:yaml.org,2002:str"
 _PLAIN_TYPES = (str, int, float, bool, type(None))
 _IN_LIST = object()  # the "key" of a node that is a sequence item
-_LEAF_FRAMES = 4  # frames the old builder needed beyond its per-container ones (see _frame_budget)
 
 
 class _Unsupported(Exception):
@@ -85,9 +87,9 @@ class _Builder:
     looks at a position: so `parse_fast` leaves the tables out and `_DeferredMarks` parses again if asked.
     """
 
-    def __init__(self, next_event: Callable[[], Any], scalars: _Scalars, frame_budget: int,
+    def __init__(self, next_event: Callable[[], Any], scalars: _Scalars,
                  marks: tuple[MarkTable, MarkTable] | None = None):
-        self.next_event, self.scalars, self.frame_budget, self.marks = next_event, scalars, frame_budget, marks
+        self.next_event, self.scalars, self.marks = next_event, scalars, marks
 
     def document(self) -> Any:
         """The root node's value; the caller has consumed DocumentStartEvent."""
@@ -95,7 +97,7 @@ class _Builder:
         record = self.marks is not None
         key_marks, value_marks = self.marks or ({}, {})
         stack: list[tuple[dict | list, PathKey]] = []  # open containers and their paths, innermost last
-        frames = 0
+        depth = 0  # open containers, bounded as in source.parse
         root: Any = None
         key: Any = _IN_LIST
         path: PathKey = ()  # only kept up to date when recording
@@ -110,9 +112,9 @@ class _Builder:
                 value = value_of(event)
             elif kind is MappingStartEvent or kind is SequenceStartEvent:
                 value = _container(event)
-                frames += 2 if kind is MappingStartEvent else 1
-                if frames > self.frame_budget:
-                    raise RecursionError("YAML nesting is too deep")
+                depth += 1
+                if depth > MAX_NESTING:
+                    raise too_deep(event.start_mark)  # parse_fast lets source.parse report it
             else:
                 raise _Unsupported  # aliases and anything unexpected
             if not stack:
@@ -131,7 +133,7 @@ class _Builder:
                 if type(parent) is list:
                     if kind is SequenceEndEvent:
                         stack.pop()
-                        frames -= 1
+                        depth -= 1
                         continue
                     key = _IN_LIST
                     if record:
@@ -139,7 +141,7 @@ class _Builder:
                     break
                 if kind is MappingEndEvent:
                     stack.pop()
-                    frames -= 2
+                    depth -= 1
                     continue
                 if kind is not ScalarEvent:
                     raise _Unsupported  # complex keys, aliases as keys
@@ -166,33 +168,19 @@ def _container(event: Any) -> dict | list:
     return []
 
 
-def _frame_budget() -> int:
-    """How deep the caller's documents may nest, counted as the old recursive builder spent stack frames.
-
-    That builder used two frames per open mapping and one per open sequence, plus a few for the innermost
-    scalar; past the recursion limit lint reports YAML001 "nesting is too deep", and this keeps that limit.
-    """
-    depth, frame = 0, sys._getframe(1)
-    while frame is not None:
-        depth, frame = depth + 1, frame.f_back
-    return sys.getrecursionlimit() - depth - _LEAF_FRAMES
-
-
 def _parse_events(source: Source, *, with_marks: bool = False) -> list[Document]:
     loader_class = getattr(yaml, "CSafeLoader", None)
     if loader_class is None:
         raise _Unsupported
     loader = loader_class(source.text)
-    # The second, position-only parse runs from deep inside the checks: only the first emulates the stack limit.
-    budget = sys.maxsize if with_marks else _frame_budget()
     deferred = None if with_marks else _DeferredMarks(source)
     try:
-        return _documents(loader.get_event, source, budget, deferred)
+        return _documents(loader.get_event, source, deferred)
     finally:
         loader.dispose()
 
 
-def _documents(next_event: Callable[[], Any], source: Source, frame_budget: int,
+def _documents(next_event: Callable[[], Any], source: Source,
                deferred: _DeferredMarks | None) -> list[Document]:
     """The documents of one event stream; their position tables now, or from `deferred` on first use."""
     scalars = _Scalars()
@@ -205,9 +193,9 @@ def _documents(next_event: Callable[[], Any], source: Source, frame_budget: int,
             continue
         doc = Document(data=None, source=source, index=len(docs))
         if deferred is None:
-            builder = _Builder(next_event, scalars, frame_budget, (doc.key_marks, doc.value_marks))
+            builder = _Builder(next_event, scalars, (doc.key_marks, doc.value_marks))
         else:
-            builder = _Builder(next_event, scalars, frame_budget)
+            builder = _Builder(next_event, scalars)
             doc.marks_loader = partial(deferred.tables, doc.index)
         doc.data = builder.document()
         if type(next_event()) is not DocumentEndEvent:
@@ -237,5 +225,7 @@ def parse_fast(source: Source) -> list[Document]:
     try:
         with collector_paused():
             return _parse_events(source)
+    except YamlBoundExceeded as exc:  # at the same mark as source.parse, whose scanner is slow on deep flows
+        raise InvalidWorkflow([bound_diagnostic(source, exc)]) from None
     except (_Unsupported, yaml.YAMLError, StopIteration, ValueError, TypeError):
         return parse(source)

@@ -28,7 +28,7 @@ from argonb.spec.semantics import (
 )
 from argonb.spec.source import PathKey
 from argonb.spec.suggest import did_you_mean
-from argonb.spec.tags import diagnostic_at, locate
+from argonb.spec.tags import ScalarLocator, diagnostic_at, locate
 
 _LOOP_KEYS = ("withItems", "withParam", "withSequence")
 _SKIP_INLINE = frozenset({"inline"})  # an inline body is scanned as a template of its own
@@ -419,9 +419,10 @@ class DagChecker(_BodyChecker):
             self.emit.out.append(diagnostic_at(doc, span, "ARG114", f"invalid depends expression: {parsed.error}",
                                                hint="use task names, .Result, &&, ||, ! and parentheses"))
         names = []
+        where = ScalarLocator(doc, path, text)  # references are located in order: linear in the expression
         for ref in parsed.refs:
             def span(ref=ref):  # only located when reported: most references are fine
-                return locate(doc, path, ref.text, text.count(ref.text, 0, ref.offset))
+                return where.span(ref.text, ref.offset)
             if ref.result is not None and ref.result not in RESULTS:
                 self.emit.out.append(diagnostic_at(
                     doc, span(), "ARG113", f"task result '{ref.result}' for task '{ref.task}' is invalid",

@@ -19,38 +19,28 @@ from argonb.spec.source import Document, Source
 SourceLike = str | Path | Source
 
 
-def as_source(item: SourceLike, name: str | None = None) -> Source:
-    """A Source for text (`str`), a file (`Path`) or a Source. Raises OSError for unreadable files."""
+def as_source(item: SourceLike | bytes, name: str | None = None) -> Source:
+    """A Source for text (`str`), a file (`Path`), bytes read from standard input or a Source. Raises
+    InvalidWorkflow (ARG000) for unreadable files and bytes that are not UTF-8."""
     if isinstance(item, Source):
         return item
     if isinstance(item, Path):
-        return Source(item.read_text(encoding="utf-8"), name or str(item))
+        return Source.from_file(item, name)
+    if isinstance(item, bytes):
+        return Source.from_bytes(item, name or "<stdin>")
     return Source(str(item), name or "<string>")
 
 
-def _read_error(item: SourceLike, exc: Exception) -> Diagnostic:
-    reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-    if isinstance(exc, UnicodeDecodeError):
-        reason = "not UTF-8 text"
-    return Diagnostic("ARG000", f"cannot read {item}: {reason}", Span(str(item), 1, 1))
-
-
-def parse_sources(items: Iterable[SourceLike]) -> tuple[list[Document], list[Diagnostic]]:
+def parse_sources(items: Iterable[SourceLike | bytes]) -> tuple[list[Document], list[Diagnostic]]:
     """Parse every source; read and YAML errors are returned as diagnostics, never raised."""
     docs: list[Document] = []
     diags: list[Diagnostic] = []
     for i, item in enumerate(items):
         try:
             source = as_source(item, None if not isinstance(item, str) or i == 0 else f"<string {i}>")
-        except (OSError, UnicodeDecodeError) as exc:
-            diags.append(_read_error(item, exc))
-            continue
-        try:
             docs.extend(parse_fast(source))
         except InvalidWorkflow as exc:
             diags.extend(exc.diagnostics)
-        except RecursionError:
-            diags.append(Diagnostic("YAML001", "YAML error: nesting is too deep", Span(source.name, 1, 1)))
     return docs, diags
 
 
@@ -80,8 +70,8 @@ def lint(source: SourceLike, *, extra_sources: Iterable[SourceLike] = (), name: 
     """
     try:
         primary = as_source(source, name)
-    except (OSError, UnicodeDecodeError) as exc:
-        return [_read_error(source, exc)]
+    except InvalidWorkflow as exc:
+        return exc.diagnostics
     extra_docs, _ = parse_sources([_name_extra(x, i) for i, x in enumerate(extra_sources)])
     docs, diags = parse_sources([primary])
     found = [d for d in validate_all(docs + extra_docs) if d.span is not None and d.span.file == primary.name]

@@ -29,7 +29,7 @@ from argonb.spec.catalog import (
 from argonb.spec.scope import Finding, Globals, Scope
 from argonb.spec.source import PathKey
 from argonb.spec.suggest import did_you_mean
-from argonb.spec.tags import diagnostic_at, find_tags, iter_strings, locate
+from argonb.spec.tags import ScalarLocator, diagnostic_at, find_tags, iter_strings
 
 FIELD_NAME = re.compile(r"^[a-zA-Z0-9][-a-zA-Z0-9]*$")     # validate.go workflowFieldNameFmt
 PARAM_NAME = re.compile(r"^[-a-zA-Z0-9_]+$")               # validate.go paramOrArtifactNameRegex
@@ -62,12 +62,13 @@ class Emitter:
         severity = Severity.WARNING if warning else None
         self.out.append(self.doc.diagnostic(code, message, path, hint=hint, key=key, severity=severity))
 
-    def finding(self, code: str, finding: Finding, path: PathKey, needle: str, occurrence: int = 0,
+    def finding(self, code: str, finding: Finding, where: ScalarLocator, needle: str, offset: int,
                 cap: bool = False) -> None:
+        """A finding about the `needle` at `offset` in the string `where` locates."""
         severity = Severity.WARNING if cap else finding.severity
         if code == "ARG120" and severity is Severity.WARNING:
             code = "ARG121"
-        span = locate(self.doc, path, needle, occurrence)
+        span = where.span(needle, offset)
         self.out.append(diagnostic_at(self.doc, span, code, finding.message, hint=finding.hint, severity=severity))
 
 
@@ -85,24 +86,24 @@ def tagged_strings(node: Any, path: PathKey, skip: frozenset[str] = frozenset())
 def scan_strings(emit: Emitter, strings: list[tuple[PathKey, str]], scope: Scope, *, cap: bool = False,
                  suppress: frozenset[PathKey] = frozenset()) -> None:
     """`scan` over strings already collected by `tagged_strings`."""
-    for where, text in strings:
-        if where in suppress:
+    for path, text in strings:
+        if path in suppress:
             continue
+        where = ScalarLocator(emit.doc, path, text)  # one per string: its tags are located in order, linearly
         for tag in find_tags(text):
-            occurrence = text.count(tag.text, 0, tag.start)
             if not tag.closed:
                 emit.finding("ARG122", Finding(Severity.WARNING, "'{{' without a closing '}}'",
                                                "Argo pairs it with the next '}}' it finds"), where, "{{",
-                             text.count("{{", 0, tag.start), cap=True)
+                             tag.start, cap=True)
             elif tag.is_expression:
-                _scan_expression(emit, tag.inner, text, tag.start + 2, where, scope)
+                _scan_expression(emit, tag.inner, tag.start + 2, where, scope)
             else:
                 finding = scope.check(tag.inner)
                 if finding is not None:
-                    emit.finding("ARG120", finding, where, tag.text, occurrence, cap=cap)
+                    emit.finding("ARG120", finding, where, tag.text, tag.start, cap=cap)
 
 
-def _scan_expression(emit: Emitter, expr: str, text: str, base: int, where: PathKey, scope: Scope) -> None:
+def _scan_expression(emit: Emitter, expr: str, base: int, where: ScalarLocator, scope: Scope) -> None:
     """Light check of names inside `{{= }}` (Argo's validator skips expressions, so only warnings)."""
     for m in _EXPR_REF.finditer(expr):
         root, name = m.group(1), m.group(2) or m.group(3)
@@ -112,8 +113,7 @@ def _scan_expression(emit: Emitter, expr: str, text: str, base: int, where: Path
         what = {"inputs.parameters": "input parameter", "workflow.parameters": "workflow parameter",
                 "steps": "step", "tasks": "task"}[root]
         emit.finding("ARG123", Finding(Severity.WARNING, f"expression refers to unknown {what} '{name}'",
-                                       did_you_mean(name, known)), where, m.group(0),
-                     text.count(m.group(0), 0, base + m.start()))
+                                       did_you_mean(name, known)), where, m.group(0), base + m.start())
 
 
 def _expression_names(root: str, scope: Scope) -> set[str] | None:

@@ -10,7 +10,8 @@ Codes (stable; tests pin them). "Argo" column: what Argo itself does with such i
 | code    | sev.    | meaning                                                              | Argo            |
 |---------|---------|----------------------------------------------------------------------|-----------------|
 | YAML001 | error   | YAML syntax error (argonb.spec.source)                               | rejected        |
-| ARG000  | error   | file cannot be read                                                  | -               |
+| YAML002 | error   | past a YAML bound: excessive aliasing, nesting > 200 (yamlbounds)    | rejected/-      |
+| ARG000  | error   | file cannot be read or is not UTF-8 (located at the first bad byte)  | -               |
 | ARG001  | error   | unknown field (did-you-mean hint)                                    | dropped/rejected|
 | ARG002  | error   | wrong type (warning for a list/map where AnyString is expected)      | rejected        |
 | ARG003  | error   | missing required field                                               | rejected        |
@@ -152,6 +153,18 @@ def _check_document(doc: Document, out: list[Diagnostic]) -> bool:
     return True
 
 
+def name_problems(name: str, kind: str = "Workflow") -> list[tuple[str, str]]:
+    """(code, message) for each reason Kubernetes/Argo would refuse `name` as the name of a `kind`."""
+    problems = []
+    if not _DNS_SUBDOMAIN.match(name):
+        problems.append(("ARG013", f"metadata.name '{name[:80]}' must be lowercase alphanumerics, '-' or '.'"))
+    limit = 52 if kind == "CronWorkflow" else 63
+    if len(name) > limit:
+        problems.append(("ARG015", f"{kind} name must not be more than {limit} characters long (currently "
+                         f"{len(name)})"))
+    return problems
+
+
 def _check_metadata(doc: Document, kind: str, out: list[Diagnostic]) -> None:
     meta = doc.data.get("metadata")
     if not isinstance(meta, dict):
@@ -165,16 +178,11 @@ def _check_metadata(doc: Document, kind: str, out: list[Diagnostic]) -> None:
         out.append(doc.diagnostic("ARG013", "metadata.name or metadata.generateName is required to submit this "
                                   f"{kind} to Kubernetes", ("metadata",), hint=hint, key=True,
                                   severity=Severity.WARNING))
-    if isinstance(name, str) and name and not _DNS_SUBDOMAIN.match(name):
-        out.append(doc.diagnostic("ARG013", f"metadata.name '{name}' must be lowercase alphanumerics, '-' or '.'",
-                                  ("metadata", "name")))
+    if isinstance(name, str) and name:
+        out.extend(doc.diagnostic(code, message, ("metadata", "name")) for code, message in name_problems(name, kind))
     if isinstance(generate, str) and generate and not _GENERATE_NAME.match(generate):
         out.append(doc.diagnostic("ARG013", f"metadata.generateName '{generate}' must be lowercase alphanumerics, "
                                   "'-' or '.'", ("metadata", "generateName")))
-    limit = 52 if kind == "CronWorkflow" else 63
-    if isinstance(name, str) and len(name) > limit:
-        out.append(doc.diagnostic("ARG015", f"{kind} name must not be more than {limit} characters long (currently "
-                                  f"{len(name)})", ("metadata", "name")))
     for key, value in as_map(meta.get("labels")).items():
         _check_label(doc, key, value, out)
 

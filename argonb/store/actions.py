@@ -108,10 +108,9 @@ def _is_path(source: Any, directory: bool = False) -> bool:
 
 def _source_text(source: Any) -> str:
     if _is_path(source):
-        try:
-            return Path(source).read_text()
-        except OSError:
-            return ""
+        from argonb.spec.source import Source
+
+        return Source.from_file(source).text  # InvalidWorkflow (ARG000) if unreadable, as the run would say
     if isinstance(source, str):
         return source
     if isinstance(source, dict):
@@ -290,12 +289,12 @@ def _exists(st: Store, name: str) -> bool:
 
 def _fresh_name(st: Store, rec: RunRecord, base: str | None = None) -> str:
     """A new name: generateName + random suffix like Argo's resubmit, else `<base>-<suffix>`."""
-    from argonb.engine.workflow import random_suffix
+    from argonb.engine.workflow import generated_name
 
     meta = rec.workflow.get("metadata") or {}
     prefix = meta.get("generateName") if base is None else None
-    prefix = prefix or f"{base or rec.name}-"
+    prefix = str(prefix or f"{base or rec.name}-")
     while True:
-        name = f"{prefix}{random_suffix()}"
+        name = generated_name(prefix)
         if not _exists(st, name):
             return name

@@ -124,7 +124,84 @@ def lint_inputs(draw: Any) -> bytes:
     return data
 
 
+# ---- bombs: inputs built to exhaust memory, time or the stack ---------------------------------------------
+# Each generator draws YAML text around a workflow whose step loops over the bomb (`withItems`), or holds it
+# in a field; under the bounds it must lint and run like any input, past them fail at once with a located
+# YAML002. BOMBS is what the bomb checks sample from: the regex, template-depth and oversize-value generators
+# are to be added to it.
+BOMB_HEAD = ("apiVersion: argoproj.io/v1alpha1\nkind: Workflow\nmetadata: {generateName: bomb-}\nspec:\n"
+             "  entrypoint: main\n  templates:\n  - name: main\n    steps:\n    - - name: s\n        template: echo\n"
+             "        arguments: {parameters: [{name: m, value: '{{item}}'}]}\n")
+BOMB_TAIL = ("  - name: echo\n    inputs: {parameters: [{name: m}]}\n"
+             "    container: {image: alpine, command: [echo, '{{inputs.parameters.m}}']}\n")
+
+
+@st.composite
+def alias_bombs(draw: Any) -> str:
+    """A billion-laughs ladder (`depth` levels of `width` aliases of the level below) as lists, mappings or
+    `<<` merges; small ones stay under go-yaml's alias budget and run, big ones must be refused."""
+    width, depth = draw(st.integers(1, 12)), draw(st.integers(1, 12))
+    shape = draw(st.sampled_from(["list", "map", "merge"]))
+    levels = [f"&a0 [{', '.join(['lol'] * draw(st.integers(1, 9)))}]"]
+    for i in range(1, depth):
+        if shape == "list":
+            levels.append(f"&a{i} [{', '.join([f'*a{i - 1}'] * width)}]")
+        elif shape == "map":
+            levels.append(f"&a{i} {{{', '.join(f'k{j}: *a{i - 1}' for j in range(width))}}}")
+        else:
+            levels.append(f"&a{i} {{{', '.join(f'k{j}: {{<<: {{x: *a{i - 1}}}}}' for j in range(width))}}}")
+    if draw(st.booleans()):  # loop over the ladder itself, or only over its top level
+        items = "[" + ", ".join(levels) + "]"
+    else:
+        items = f"[{', '.join(levels[:-1] + [levels[-1]])}, *a{depth - 1}]"
+    return BOMB_HEAD + f"        withItems: {items}\n" + BOMB_TAIL
+
+
+@st.composite
+def depth_bombs(draw: Any) -> str:
+    """Nested mappings, lists, flow collections or a mix, just under, at and far past argonb's nesting bound."""
+    from argonb.spec.yamlbounds import MAX_NESTING
+
+    depth = draw(st.one_of(st.integers(MAX_NESTING - 12, MAX_NESTING + 2), st.sampled_from([1000, 5000, 20000])))
+    shape = draw(st.sampled_from(["flow-list", "flow-map", "block-map", "block-list", "mixed"]))
+    if shape == "flow-list":
+        value = "[" * depth + "1" + "]" * depth
+    elif shape == "flow-map":
+        value = "{a: " * depth + "1" + "}" * depth
+    elif shape == "mixed":
+        value = "".join(draw(st.sampled_from(["[", "{a: "])) for _ in range(depth))
+        value += "1" + "".join("]" if c == "[" else "}" for c in reversed(value.replace("{a: ", "{")))
+    else:
+        step = "k: " if shape == "block-map" else "- "
+        lines = [f"{' ' * (8 + 2 * i)}{step}" for i in range(min(depth, 3000))]
+        return BOMB_HEAD + "        withItems:\n        -\n" + "\n".join(lines) + " 1\n" + BOMB_TAIL
+    return BOMB_HEAD + f"        withItems: [{value}]\n" + BOMB_TAIL
+
+
+BOMBS = [alias_bombs(), depth_bombs()]
+
+
+def check_bomb_lint(text: str) -> str:
+    return "bomb-lint:" + check_lint_cli(text.encode())
+
+
+def check_bomb_run(text: str) -> str:
+    return "bomb-run:" + check_run(text, None, support.FakeBackend())
+
+
 # ---- the normal suite: a small sample --------------------------------------------------------------------
+@_settings(60, derandomize=True)
+@given(st.one_of(*BOMBS))
+def test_bombs_are_refused_or_read_within_bounds_by_lint(text: str) -> None:
+    STATS[check_bomb_lint(text)] += 1
+
+
+@_settings(40, derandomize=True)
+@given(st.one_of(*BOMBS))
+def test_bombs_are_refused_or_run_within_bounds(text: str) -> None:
+    STATS[check_bomb_run(text)] += 1
+
+
 @_settings(400, derandomize=True)
 @given(lint_inputs())
 def test_lint_cli_never_crashes(data: bytes) -> None:
@@ -257,6 +334,18 @@ def test_nightly_run_fake_backend():
 
     given(workflow_inputs())(_settings(NIGHTLY, derandomize=False)(one))()
     _report("run:")
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(0)
+@nightly
+def test_nightly_bombs():
+    def one(text: str) -> None:
+        STATS[check_bomb_lint(text)] += 1
+        STATS[check_bomb_run(text)] += 1
+
+    given(st.one_of(*BOMBS))(_settings(max(100, NIGHTLY // 10), derandomize=False)(one))()
+    _report("bomb-")
 
 
 @pytest.mark.slow
