@@ -106,6 +106,15 @@ class Run:
         return self._pod_log(self.node(node))
 
     def _pod_log(self, node: dict[str, Any], tail_bytes: int | None = None) -> str:
+        path = self.log_file(node)
+        if path is None or not path.exists():
+            return ""
+        if tail_bytes is not None:
+            return _read_tail(path, tail_bytes)
+        return path.read_bytes().decode("utf-8", errors="replace")
+
+    def log_file(self, node: dict[str, Any], stream: str = "main") -> Path | None:
+        """Where a pod node's log (`main`: both streams as they arrived, or `stdout` / `stderr`) lies."""
         pod = node.get("podName")
         sub = ""
         if node.get("type") == "Container":  # a containerSet container: its log sits in its pod's directory
@@ -117,12 +126,7 @@ class Run:
         origin = self._reused_from.get(node.get("id", ""))
         if origin:  # a node kept from an earlier run: its log lives in that run's directory
             run_dir = self.run_dir.parent / origin
-        path = run_dir / "pods" / str(pod) / f"{sub}main.log" if pod else None
-        if path is None or not path.exists():
-            return ""
-        if tail_bytes is not None:
-            return _read_tail(path, tail_bytes)
-        return path.read_bytes().decode("utf-8", errors="replace")
+        return run_dir / "pods" / str(pod) / f"{sub}{stream}.log" if pod else None
 
     # ---- control ------------------------------------------------------------------------------------
     def wait(self, timeout: float | None = None) -> Run:

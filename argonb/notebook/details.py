@@ -10,14 +10,12 @@ from __future__ import annotations
 
 import html
 import json
+import shlex
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from argonb.render.report import FAILED, badge, format_seconds, node_duration, work_nodes
-
-# Keys a node may carry (now or later) that say what ran.
-COMMAND_KEYS = ("image", "command", "args", "source", "script")
 
 
 def pick_node(nodes: Mapping[str, dict[str, Any]]) -> str | None:
@@ -68,22 +66,80 @@ def _short(value: Any, limit: int = 600) -> str:
 
 
 def _command_rows(node: dict[str, Any]) -> list[tuple[str, str]]:
-    sources = [node, node.get("detail") or {}, node.get("command") if isinstance(node.get("command"), dict) else {}]
-    rows = []
-    for key in COMMAND_KEYS:
-        for src in sources:
-            value = src.get(key) if isinstance(src, dict) else None
-            if value not in (None, "", []) and not isinstance(value, dict):
-                rows.append((key, " ".join(map(str, value)) if isinstance(value, list) else str(value)))
-                break
+    """What ran, after substitution: image, command, args, script source, env (argonb's event details)."""
+    detail = node.get("detail") or {}
+    container = detail.get("container") or {}
+    rows: list[tuple[str, str]] = []
+    if container.get("image"):
+        rows.append(("image", str(container["image"])))
+    for key in ("command", "args"):
+        if container.get(key):
+            rows.append((key, shlex.join(map(str, container[key]))))
+    if not container and detail.get("command"):  # a node recorded before argonb kept the container apart
+        rows.append(("command", shlex.join(map(str, detail["command"]))))
+    if detail.get("script"):
+        rows.append(("script", _short(str(detail["script"]), 4000)))
+    for name, value in (container.get("env") or {}).items():
+        rows.append((f"env {name}", _short(value)))
     return rows
 
 
-def node_detail_html(node: dict[str, Any] | None, run_dir: Path | None = None) -> str:
+def _time_rows(node: dict[str, Any]) -> list[tuple[str, str]]:
+    rows = [("started", _clock(node.get("startedAt"))), ("finished", _clock(node.get("finishedAt"))),
+            ("duration", format_seconds(node_duration(node)))]
+    return [(k, v) for k, v in rows if v]
+
+
+def _clock(stamp: Any) -> str:
+    return str(stamp).replace("T", " ").replace("Z", " UTC") if stamp else ""
+
+
+def _attempt_rows(node: dict[str, Any], nodes: Mapping[str, dict[str, Any]]) -> list[tuple[str, str]]:
+    """A Retry node's attempts, or which attempt a retried pod is (Argo keeps each attempt as a child)."""
+    parent = next((n for n in nodes.values() if node.get("id") in (n.get("children") or ())
+                   and n.get("type") == "Retry"), None)
+    retry = node if node.get("type") == "Retry" else parent
+    if not retry:
+        return []
+    attempts = [nodes[c] for c in retry.get("children") or () if c in nodes]
+    rows = []
+    for i, a in enumerate(attempts):
+        code = ((a.get("outputs") or {}).get("exitCode"))
+        what = " ".join(filter(None, [str(a.get("phase")), f"exit {code}" if code not in (None, "") else "",
+                                      str(a.get("message") or "")]))
+        mark = " (this one)" if a.get("id") == node.get("id") else ""
+        rows.append((f"attempt {i + 1}{mark}", what))
+    return rows
+
+
+def _artifact_rows(node: dict[str, Any], artifacts_root: Path | None) -> list[tuple[str, str]]:
+    """Output artifacts and where each lies on disk, so it can be opened (`artifact_file`)."""
+    rows = []
+    for a in (node.get("outputs") or {}).get("artifacts") or []:
+        if isinstance(a, dict):
+            where = artifact_file(a, artifacts_root)
+            rows.append((f"artifact {a.get('name')}", str(where) if where else _short(a.get("path") or "")))
+    return rows
+
+
+def artifact_file(artifact: dict[str, Any], artifacts_root: Path | None) -> Path | None:
+    """The file holding an output artifact in argonb's local repository, when it is there."""
+    key = (artifact.get("s3") or {}).get("key") or artifact.get("key")
+    if not key or artifacts_root is None:
+        return None
+    path = artifacts_root / str(key).lstrip("/")
+    return path if path.exists() else None
+
+
+def node_detail_html(node: dict[str, Any] | None, run_dir: Path | None = None,
+                     nodes: Mapping[str, dict[str, Any]] | None = None) -> str:
+    """The node panel: phase and message, times, template, what ran, inputs, outputs, attempts, log path."""
     if not node:
-        return '<div style="color:#6e7781;font-size:12px">no node selected</div>'
+        return '<div style="color:#6e7781;font-size:12px">no node selected: click a node in the graph or ' \
+               'the table</div>'
+    nodes = nodes or {}
     rows = [("type", str(node.get("type"))), ("template", str(node.get("templateName") or "")),
-            ("name", str(node.get("name"))), ("duration", format_seconds(node_duration(node)))]
+            ("name", str(node.get("name")))] + _time_rows(node)
     if node.get("podName"):
         rows.append(("pod", str(node["podName"])))
         if run_dir is not None:
@@ -94,11 +150,17 @@ def node_detail_html(node: dict[str, Any] | None, run_dir: Path | None = None) -
     parts = [f'<div style="font-size:13px"><b>{html.escape(str(node.get("displayName")))}</b> '
              f'{badge(node.get("phase"))}</div>']
     if why:
-        parts.append(f'<div style="font-size:12px;color:#57606a;white-space:pre-wrap">{html.escape(str(why))}</div>')
+        parts.append(f'<div class="argonb-message" style="font-size:12px;color:#57606a;white-space:pre-wrap">'
+                     f'{html.escape(str(why))}</div>')
     parts.append(_kv_table(rows + _command_rows(node)))
+    artifacts_root = Path(run_dir).parent.parent / "artifacts" if run_dir is not None else None
     io = _params(node.get("inputs"), "inputs") + _params(node.get("outputs"), "outputs")
+    io += _artifact_rows(node, artifacts_root)
     if io:
         parts.append('<div style="font-size:12px;margin-top:4px"><b>inputs / outputs</b></div>' + _kv_table(io))
+    attempts = _attempt_rows(node, nodes)
+    if attempts:
+        parts.append('<div style="font-size:12px;margin-top:4px"><b>retry attempts</b></div>' + _kv_table(attempts))
     if node.get("memoizationStatus"):
         parts.append(_kv_table([("memoized", _short(node["memoizationStatus"]))]))
     return '<div class="argonb-detail">' + "".join(parts) + "</div>"
