@@ -37,7 +37,7 @@ def node_options(nodes: Mapping[str, dict[str, Any]]) -> list[tuple[str, str]]:
 
 
 def _kv_table(rows: list[tuple[str, str]]) -> str:
-    cell = "padding:1px 6px;vertical-align:top;text-align:left"
+    cell = "padding:1px 6px;vertical-align:top;text-align:left;line-height:1.35"
     body = "".join(f'<tr><th style="{cell};color:#57606a;font-weight:normal">{html.escape(k)}</th>'
                    f'<td style="{cell};white-space:pre-wrap;font-family:monospace">{html.escape(v)}</td></tr>'
                    for k, v in rows)

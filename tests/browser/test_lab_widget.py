@@ -163,7 +163,7 @@ def test_failed_run_then_retry_failed_nodes_in_the_page(page, lab, marker_dir, a
     screenshot(widget, artifacts / "widget-retried.png")
 
     # Picking the kept node in "log of": its detail shows the kept output, its log the first attempt's line.
-    widget.locator("select").select_option(label="prepare · Succeeded")
+    widget.get_by_label("log of").select_option(label="prepare · Succeeded")
     wait_text(page, widget, ".argonb-detail", "prepare", timeout=10)
     assert token in widget.locator(".argonb-detail").inner_text()
     wait_text(page, widget, "pre.argonb-log", token, timeout=10)

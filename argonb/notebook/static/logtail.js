@@ -16,13 +16,19 @@ function render({ model, el }) {
   const all = document.createElement("button");
   all.className = "argonb-showall";
   all.textContent = "show all";
-  bar.append(title, find, found, all);
+  const more = document.createElement("button");
+  more.className = "argonb-more";
+  more.style.display = "none";
+  bar.append(title, find, found, all, more);
   const pre = document.createElement("pre");
   pre.className = "argonb-log";
   el.append(bar, pre);
 
   let source = null;
+  let held = false; // the reader scrolled up: new lines wait (counted on the "new lines" button)
   let matches = [];
+  let shownFirst = 0;
+  let shownEnd = 0;
   let current = -1;
 
   const atBottom = () => pre.scrollHeight - pre.scrollTop - pre.clientHeight < 8;
@@ -32,7 +38,7 @@ function render({ model, el }) {
     for (let i = 0; i < rows.length; i++) {
       const r = rows[i];
       if (r.offsetTop + r.offsetHeight > pre.scrollTop) {
-        return { line: model.get("first") + i, delta: pre.scrollTop - r.offsetTop };
+        return { line: shownFirst + i, delta: pre.scrollTop - r.offsetTop };
       }
     }
     return null;
@@ -56,9 +62,19 @@ function render({ model, el }) {
     found.textContent = needle === "" ? "" : matches.length ? `${current + 1}/${matches.length}` : "no match";
   }
 
-  function draw() {
+  function draw(keepPlace = false) {
     const sameSource = model.get("source") === source;
     const follow = !sameSource || atBottom();
+    if (!follow && !keepPlace) {  // like `less +F`: what the reader looks at does not move under them
+      held = true;
+      const waiting = model.get("first") + model.get("lines").length - shownEnd;
+      more.textContent = waiting > 0 ? `↓ ${waiting} new lines` : "↓ end";
+      more.style.display = "";
+      title.textContent = model.get("title");
+      return;
+    }
+    held = false;
+    more.style.display = "none";
     const place = follow ? null : anchor();
     source = model.get("source");
     const lines = model.get("lines");
@@ -76,6 +92,8 @@ function render({ model, el }) {
       frag.append(row);
     }
     pre.replaceChildren(frag);
+    shownFirst = model.get("first");
+    shownEnd = shownFirst + lines.length;
     title.textContent = model.get("title");
     const total = model.get("total");
     all.style.display = total > lines.length && !model.get("show_all") ? "" : "none";
@@ -85,16 +103,20 @@ function render({ model, el }) {
     if (follow) {
       pre.scrollTop = pre.scrollHeight;
     } else if (place) {
-      const i = place.line - model.get("first");
+      const i = place.line - shownFirst;
       const row = pre.children[Math.max(0, Math.min(i, pre.children.length - 1))];
       pre.scrollTop = i < 0 ? 0 : row.offsetTop + place.delta;
     }
   }
 
+  function catchUp() { pre.scrollTop = pre.scrollHeight; if (held) draw(); }
+  pre.addEventListener("scroll", () => { if (held && atBottom()) draw(); });
+  more.addEventListener("click", catchUp);
   find.addEventListener("input", () => { current = -1; highlight(true); });
   find.addEventListener("keydown", (e) => { if (e.key === "Enter") { e.preventDefault(); highlight(true); } });
   all.addEventListener("click", () => { model.set("show_all", true); model.save_changes(); });
-  for (const name of ["lines", "title", "total", "source", "show_all"]) model.on(`change:${name}`, draw);
+  for (const name of ["lines", "title", "total", "source"]) model.on(`change:${name}`, () => draw());
+  model.on("change:show_all", () => draw(true)); // the whole log arrived: re-drawn around the reader's line
   draw();
   requestAnimationFrame(() => { if (source === model.get("source")) pre.scrollTop = pre.scrollHeight; });
 }
