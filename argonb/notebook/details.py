@@ -60,8 +60,12 @@ def _params(block: dict[str, Any] | None, prefix: str) -> list[tuple[str, str]]:
     return rows
 
 
-def _short(value: Any, limit: int = 600) -> str:
+def _short(value: Any, limit: int = 600, max_lines: int = 8) -> str:
+    """A value cut for the panel (the full one is in the run's outputs): at most `limit` chars, `max_lines`."""
     text = value if isinstance(value, str) else json.dumps(value)
+    lines = text.splitlines()
+    if len(lines) > max_lines:
+        return "\n".join(lines[:max_lines]) + f"\n… ({len(lines) - max_lines} more lines)"
     return text if len(text) <= limit else text[:limit] + f"… ({len(text)} chars)"
 
 
@@ -78,7 +82,7 @@ def _command_rows(node: dict[str, Any]) -> list[tuple[str, str]]:
     if not container and detail.get("command"):  # a node recorded before argonb kept the container apart
         rows.append(("command", shlex.join(map(str, detail["command"]))))
     if detail.get("script"):
-        rows.append(("script", _short(str(detail["script"]), 4000)))
+        rows.append(("script", _short(str(detail["script"]), 4000, max_lines=60)))
     for name, value in (container.get("env") or {}).items():
         rows.append((f"env {name}", _short(value)))
     return rows

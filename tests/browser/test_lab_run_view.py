@@ -137,21 +137,22 @@ def test_log_tail_of_a_growing_2000_line_log_stays_at_the_bottom_and_keeps_place
         state = pane.evaluate(PANE)
         seen.append(state)
         assert state["height"] - state["top"] - state["client"] < 8, state
-        time.sleep(0.25)
+        time.sleep(0.4)
     lasts = [s["last"] for s in seen]
-    assert len(set(lasts)) > 3, lasts  # it did grow while we watched
+    assert len(set(lasts)) >= 3, lasts  # it did grow while we watched (the view sends ~1 update a second)
 
     pane.evaluate("el => { el.scrollTop = 150; }")  # the reader scrolls up
     held = pane.evaluate(PANE)
-    time.sleep(1.5)  # ~300 more lines arrive
+    time.sleep(2.5)  # ~400 more lines arrive
     after = pane.evaluate(PANE)
     assert after["top"] == held["top"] and after["firstVisible"] == held["firstVisible"], (held, after)
     more = widget.locator(".argonb-more")
     assert more.is_visible() and "new lines" in more.inner_text()
 
     more.click()  # back to the end: follows again
-    eventually(lambda: pytest.fail("no FATAL yet") if "FATAL" not in pane.evaluate(PANE)["last"] else None,
-               timeout=60)
+    def at_end():
+        assert "FATAL" in pane.evaluate(PANE)["last"]
+    eventually(at_end, timeout=60)
     end = pane.evaluate(PANE)
     assert end["height"] - end["top"] - end["client"] < 8 and end["last"].startswith("FATAL"), end
     fatal = widget.locator("pre.argonb-log .argonb-stderr").last
@@ -162,7 +163,9 @@ def test_log_tail_of_a_growing_2000_line_log_stays_at_the_bottom_and_keeps_place
     screenshot(widget, artifacts / "long-log-tail.png")
 
     widget.locator(".argonb-showall").click()  # the bounded window, then everything
-    eventually(lambda: pytest.fail("not all yet") if pane.evaluate(PANE)["rows"] != 2001 else None, timeout=20)
+    def everything():
+        assert pane.evaluate(PANE)["rows"] == 2001
+    eventually(everything, timeout=20)
     find = widget.locator("input.argonb-find")
     find.fill("line 0007 of")
     wait_text(page, widget, ".argonb-found", "1/1", timeout=5)
@@ -195,7 +198,7 @@ spec:
             arguments: {{parameters: [{{name: i, value: "{{{{item}}}}"}}]}}
           - name: join
             template: say
-            depends: work.AnyFailed || work.Succeeded
+            depends: work.Succeeded || work.Failed
             arguments: {{parameters: [{{name: i, value: "join"}}]}}
     - name: say
       inputs: {{parameters: [{{name: i}}]}}

@@ -1,6 +1,7 @@
 // argonb graph + node table: click a graph node or a table row to select it (the kernel shows its panel),
 // click "N hidden nodes" to expand a collapsed group, fit / zoom the graph, filter by phase and template.
 // The SVG comes laid out from the kernel; only its size, highlight and filter are done here.
+const PX_PER_PT = 96 / 72; // dot sizes its SVG in points; the pane is measured in CSS pixels
 const PHASES = ["Pending", "Running", "Succeeded", "Failed", "Error", "Skipped", "Omitted"];
 
 function option(value, label) {
@@ -53,7 +54,7 @@ function render({ model, el }) {
     if (!s || !natural) return;
     const room = Math.max(100, graph.clientWidth - 12);
     if (mode === "fit" || mode === "auto") {
-      scale = Math.min(1, room / natural.w);
+      scale = Math.min(1, room / (natural.w * PX_PER_PT));
       if (mode === "auto" && scale < 0.35) scale = 1;
     }
     s.setAttribute("width", `${natural.w * scale}pt`);
