@@ -38,6 +38,7 @@ class LogTail(anywidget.AnyWidget):
     title = traitlets.Unicode("").tag(sync=True)
     source = traitlets.Unicode("").tag(sync=True)  # which node's log: a new one opens at its end
     show_all = traitlets.Bool(False).tag(sync=True)  # the page asks for the whole log
+    loggable = traitlets.Bool(False).tag(sync=True)  # the node has a log file ("Show full log" is offered)
 
     @property
     def text(self) -> str:

@@ -309,7 +309,10 @@ COUNT_SENDS = """\
 import time, ipywidgets
 sent = []  # monotonic time of every widget comm message (the browser test reads it)
 _send = ipywidgets.Widget._send
-ipywidgets.Widget._send = lambda self, msg, buffers=None: (sent.append(time.monotonic()), _send(self, msg, buffers))[1]
+# only messages that go out: a widget without a comm yet (anywidget adds its _esm/_css traits before the
+# comm opens) calls _send, which then sends nothing
+ipywidgets.Widget._send = lambda self, msg, buffers=None: (
+    self.comm is not None and sent.append(time.monotonic()), _send(self, msg, buffers))[1]
 """
 
 

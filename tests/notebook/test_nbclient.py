@@ -73,8 +73,7 @@ def test_live_run_saves_final_widget_state_and_snapshot(tmp_path, monkeypatch, g
     assert model_values(nb, "IntProgressModel", "bar_style") == ["success"]
     buttons = {m["state"]["description"]: m["state"]["disabled"] for m in widget_models(nb)
                if m["model_name"] == "ButtonModel"}
-    assert buttons == {"Stop": True, "Retry failed nodes": True, "Re-run": False, "Retry this node": False,
-                       "Show full log": False}
+    assert buttons == {"Stop": True, "Retry failed nodes": True, "Re-run": False, "Retry this node": False}
     stop = next(m["state"] for m in widget_models(nb) if m["model_name"] == "ButtonModel"
                 and m["state"]["description"] == "Stop")
     assert stop["button_style"] == ""  # bug 6: a disabled Stop is not drawn orange

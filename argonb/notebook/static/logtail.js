@@ -15,7 +15,7 @@ function render({ model, el }) {
   found.className = "argonb-found";
   const all = document.createElement("button");
   all.className = "argonb-showall";
-  all.textContent = "show all";
+  all.textContent = "Show full log";
   const more = document.createElement("button");
   more.className = "argonb-more";
   more.style.display = "none";
@@ -96,8 +96,8 @@ function render({ model, el }) {
     shownEnd = shownFirst + lines.length;
     title.textContent = model.get("title");
     const total = model.get("total");
-    all.style.display = total > lines.length && !model.get("show_all") ? "" : "none";
-    all.title = `load all ${total} lines`;
+    all.style.display = model.get("loggable") && !model.get("show_all") ? "" : "none";
+    all.title = total > lines.length ? `load all ${total} lines (${lines.length} shown)` : "read the log file again";
     if (!sameSource) current = -1;
     highlight(false);
     if (follow) {
@@ -115,7 +115,7 @@ function render({ model, el }) {
   find.addEventListener("input", () => { current = -1; highlight(true); });
   find.addEventListener("keydown", (e) => { if (e.key === "Enter") { e.preventDefault(); highlight(true); } });
   all.addEventListener("click", () => { model.set("show_all", true); model.save_changes(); });
-  for (const name of ["lines", "title", "total", "source"]) model.on(`change:${name}`, () => draw());
+  for (const name of ["lines", "title", "total", "source", "loggable"]) model.on(`change:${name}`, () => draw());
   model.on("change:show_all", () => draw(true)); // the whole log arrived: re-drawn around the reader's line
   draw();
   requestAnimationFrame(() => { if (source === model.get("source")) pre.scrollTop = pre.scrollHeight; });
