@@ -26,13 +26,13 @@ def disk_log(run: Any, node: dict[str, Any], max_lines: int,
     size = main.stat().st_size
     text = _read_tail(main, max_bytes) if size > max_bytes else main.read_bytes().decode("utf-8", "replace")
     lines = text.splitlines()
-    err_path = run.log_file(node, "stderr")
-    errors = []
-    if err_path is not None and err_path.exists():
-        errors = _read_tail(err_path, max_bytes).splitlines()
-    marked = _mark_stderr(lines, errors)
     total = len(lines) if size <= max_bytes else _count_lines(main)
-    return marked[-max_lines:], total
+    lines = lines[-max_lines:]  # before marking: only the window is kept (a tuple per line costs)
+    err_path = run.log_file(node, "stderr")
+    errors: list[str] = []
+    if err_path is not None and err_path.exists():
+        errors = _read_tail(err_path, max_bytes).splitlines()[-max_lines:]
+    return _mark_stderr(lines, errors), total
 
 
 def _mark_stderr(lines: list[str], errors: list[str]) -> list[tuple[str, str]]:

@@ -31,7 +31,7 @@ def collapse_groups(nodes: Mapping[str, dict[str, Any]], expanded: Collection[st
     child_ids = {c for n in nodes.values() for c in n.get("children") or ()}
     starts = [key for key in nodes if key not in child_ids]
     shown: dict[str, dict[str, Any]] = {}
-    extra: dict[str, dict[str, Any]] = {}
+    extra: dict[str, dict[str, Any]] = {}  # first child's id -> its group's fold (drawn between first and last)
     queue = list(starts)
     while queue:
         key = queue.pop(0)
@@ -42,14 +42,17 @@ def collapse_groups(nodes: Mapping[str, dict[str, Any]], expanded: Collection[st
         if len(children) > limit and EXPAND_ALL not in expanded and key not in expanded:
             hidden = children[1:-1]
             synthetic = _hidden_node(key, [nodes[c] for c in hidden])
-            extra[synthetic["id"]] = synthetic
+            extra[children[0]] = synthetic
             node = {**node, "children": [children[0], synthetic["id"], children[-1]]}
             children = [children[0], children[-1]]
         shown[key] = node
         queue.extend(children)
-    ordered = {key: shown[key] for key in nodes if key in shown}
-    for key, node in extra.items():  # right after its parent's subtree start, so creation order stays sane
-        ordered[key] = node
+    ordered: dict[str, dict[str, Any]] = {}
+    for key in nodes:
+        if key in shown:
+            ordered[key] = shown[key]
+            if key in extra:  # dot keeps declaration order within a rank: first, "N hidden", last
+                ordered[extra[key]["id"]] = extra[key]
     return ordered
 
 

@@ -1,0 +1,162 @@
+"""The run view's kernel side (issue 16): node panel, selection by click, per-node retry, the log window, the
+Argo UI's fold of large sibling groups. Real IPython shell, dummy comms (the page side is tests/browser)."""
+
+from __future__ import annotations
+
+from notebook_samples import FAILING
+
+from argonb.notebook.details import node_detail_html
+from argonb.notebook.logfiles import _mark_stderr
+from argonb.notebook.widget import RunView, wait_for
+from argonb.render.collapse import collapse_groups
+from argonb.render.runtree import run_graph
+
+ENV_AND_ARGS = """\
+apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata:
+  generateName: what-ran-
+spec:
+  entrypoint: main
+  arguments: {parameters: [{name: who, value: world}]}
+  templates:
+    - name: main
+      container:
+        image: alpine:3.19
+        command: [sh, -c]
+        args: ["echo hello {{workflow.parameters.who}}; echo to-stderr >&2"]
+        env: [{name: GREETING, value: "hi {{workflow.parameters.who}}"}]
+"""
+
+
+def view_of(session, run) -> RunView:
+    return session.views[run.name]
+
+
+def test_node_panel_shows_image_command_args_env_and_times_after_substitution(ip, session):
+    """Bug 7: the details pane showed none of image, command, args or script."""
+    ip.run_cell("%%workflow --name wf --wait\n" + ENV_AND_ARGS)
+    view = view_of(session, ip.user_ns["wf"])
+    detail = view.detail.value
+    for shown in ("alpine:3.19", "sh -c", "echo hello world; echo to-stderr &gt;&amp;2", "env GREETING",
+                  "hi world", "started", "finished", "duration"):
+        assert shown in detail, shown
+    assert ["stderr", "to-stderr"] in view.log.lines and ["stdout", "hello world"] in view.log.lines
+
+
+def test_script_node_shows_its_source(ip, session):
+    ip.run_cell("%%workflow --name wf --wait\n" + FAILING)
+    view = view_of(session, ip.user_ns["wf"])
+    assert "print(&quot;boom&quot;, file=sys.stderr)" in view.detail.value  # the failed `bad` node
+    assert "outputs.exitCode" in view.detail.value
+
+
+def test_a_click_in_the_page_selects_the_node_for_panel_and_log(ip, session):
+    ip.run_cell("%%workflow --name wf --wait\n" + FAILING)
+    run = ip.user_ns["wf"]
+    view = view_of(session, run)
+    hello = run.node("hello")["id"]
+    view.browser.selected = hello  # what nodebrowser.js does on a click (model.set + save_changes)
+    view.flush()
+    assert "<b>hello</b>" in view.detail.value and "hello from argonb" in view.log.text
+    assert f'<tr style="background:#fff8c5" data-node="{hello}">' in view.browser.table  # its row marked
+
+
+def test_retry_this_node_resets_a_succeeded_node_and_what_follows(ip, session):
+    """`argo retry --node-field-selector id=<node>` with restartSuccessful (workflow/util/util.go
+    FormulateRetryWorkflow; the Argo UI's retry-workflow-node-panel.tsx): the chosen Succeeded node runs again."""
+    ip.run_cell("%%workflow --name wf --wait\n" + FAILING)
+    run = ip.user_ns["wf"]
+    view = view_of(session, run)
+    first_start = run.node("hello")["startedAt"]
+    view.browser.selected = run.node("hello")["id"]
+    view.flush()
+    assert not view.retry_node_button.disabled
+    new = view.retry_selected()
+    assert wait_for(view, timeout=60)
+    assert new.name == run.name and view.run is new
+    hello = view.recorder.state().nodes[new.node("hello")["id"]]
+    assert hello["phase"] == "Succeeded" and not hello["detail"].get("reused")  # ran again, not kept
+    assert hello["startedAt"] >= first_start and "retry of" in view.header.value
+
+
+def test_stop_is_not_drawn_as_clickable_once_disabled(ip, session):
+    """Bug 6: the disabled Stop kept its orange `warning` style."""
+    ip.run_cell("%%workflow --name wf --wait\n" + FAILING)
+    view = view_of(session, ip.user_ns["wf"])
+    assert view.stop_button.disabled and view.stop_button.button_style == ""
+
+
+def test_show_full_log_loads_the_whole_log_from_disk_with_stderr_marked(ip, session):
+    body = ENV_AND_ARGS.replace('args: ["echo hello {{workflow.parameters.who}}; echo to-stderr >&2"]',
+                                'args: ["seq 1 1200; echo the-end >&2"]')
+    ip.run_cell("%%workflow --name wf --wait\n" + body)
+    view = view_of(session, ip.user_ns["wf"])
+    assert len(view.log.lines) == view.log_lines and view.log.total == 1201 and view.log.first == 701
+    view.log.show_all = True  # the page's "Show full log" button
+    view.flush()
+    assert len(view.log.lines) == 1201 and view.log.first == 0 and view.log.lines[0] == ["stdout", "1"]
+    assert view.log.lines[-1] == ["stderr", "the-end"]
+
+
+def test_stderr_lines_are_told_apart_in_a_log_file_matching_stderr_log_from_the_end():
+    lines = ["a", "oops", "b", "oops", "c"]
+    assert _mark_stderr(lines, ["oops"]) == [("stdout", "a"), ("stdout", "oops"), ("stdout", "b"),
+                                              ("stderr", "oops"), ("stdout", "c")]
+    assert _mark_stderr(["x"], []) == [("stdout", "x")]
+
+
+def fan(count: int) -> dict[str, dict]:
+    kids = [f"c{i}" for i in range(count)]
+    nodes = {"root": {"id": "root", "type": "Steps", "displayName": "root", "phase": "Running",
+                      "children": ["g"]},
+             "g": {"id": "g", "type": "StepGroup", "displayName": "[0]", "phase": "Running", "children": kids}}
+    for i, k in enumerate(kids):
+        nodes[k] = {"id": k, "type": "Pod", "displayName": k, "boundaryID": "root",
+                    "phase": "Failed" if i == 5 else "Succeeded", "children": ["after"]}
+    nodes["after"] = {"id": "after", "type": "Pod", "displayName": "after", "boundaryID": "root",
+                      "phase": "Pending"}
+    return nodes
+
+
+def test_more_than_three_siblings_fold_as_in_the_argo_ui():
+    """ui/src/workflows/components/workflow-dag/workflow-dag.tsx: `children.length > 3 && !isExpanded`
+    shows the first child, "N hidden nodes", the last child; expandNodes "*" expands everything."""
+    assert set(collapse_groups(fan(3))) == {"root", "g", "c0", "c1", "c2", "after"}
+    folded = collapse_groups(fan(1000))
+    assert set(folded) == {"root", "g", "c0", "c999", "after", "collapsed:g"}
+    hidden = folded["collapsed:g"]
+    assert hidden["displayName"] == "998 hidden nodes" and hidden["phase"] == "Failed"
+    assert hidden["message"] == "1 Failed, 997 Succeeded"
+    assert folded["g"]["children"] == ["c0", "collapsed:g", "c999"]
+    assert len(collapse_groups(fan(1000), {"g"})) == 1003 and len(collapse_groups(fan(1000), {"*"})) == 1003
+    graph = run_graph(folded)
+    assert len(graph.nodes) == 6 and "1 Failed, 997 Succeeded" in graph.to_dot()
+
+
+def test_empty_panel_says_how_to_choose_a_node():
+    assert "click a node" in node_detail_html(None)
+
+
+def test_show_full_log_of_a_huge_log_stays_bounded(ip, session):
+    """A 300,000-line log: "Show full log" loads only the last SHOW_ALL_LINES lines (the file's last 8 MiB at
+    most are read), and says how many there are in all; time and memory stay bounded."""
+    import resource
+    import time
+
+    from argonb.notebook.logfiles import SHOW_ALL_LINES
+
+    body = ENV_AND_ARGS.replace('args: ["echo hello {{workflow.parameters.who}}; echo to-stderr >&2"]',
+                                'args: ["seq 1 300000"]')
+    ip.run_cell("%%workflow --name wf --wait\n" + body)
+    view = view_of(session, ip.user_ns["wf"])
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    started = time.monotonic()
+    view.show_full_log()
+    view.flush()
+    took = time.monotonic() - started
+    grown_mb = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
+    print(f"show full log of 300,000 lines: {took:.2f} s, peak RSS +{grown_mb:.0f} MB")
+    assert len(view.log.lines) == SHOW_ALL_LINES and view.log.lines[-1] == ["stdout", "300000"]
+    assert view.log.total == 300_000 and f"last {SHOW_ALL_LINES} of 300000 lines" in view.log.title
+    assert took < 5 and grown_mb < 300
