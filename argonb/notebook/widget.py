@@ -24,6 +24,7 @@ from argonb.notebook.logfiles import SHOW_ALL_LINES, disk_log
 from argonb.notebook.recorder import RecordedState, RunRecorder, clip_line, refresher
 from argonb.render.collapse import EXPAND_ALL, collapse_groups, collapsed_parent
 from argonb.render.graph import Graph, safe_prefix
+from argonb.render.planned import with_planned
 from argonb.render.report import (
     FAILED,
     counts_html,
@@ -279,7 +280,8 @@ class RunView:
         try:
             with self.browser.hold_sync():
                 self.browser.svg = markup
-                self.browser.svg_keys = {graph.svg_id(g): g.key for g in graph.nodes}
+                self.browser.svg_keys = {graph.svg_id(g): g.key for g in graph.nodes  # placeholders: no panel
+                                         if g.key in state.nodes or collapsed_parent(g.key)}
                 self.browser.node_info = info
                 self.browser.root_svg = graph.svg_id(root) if root else ""
                 self.browser.table = node_table_html(state.nodes, selected=selected)
@@ -306,8 +308,10 @@ class RunView:
         self.final.set()
 
     def _graph(self, state: RecordedState) -> Graph:
-        """The node tree to draw: sibling groups over Argo UI's limit folded unless expanded."""
-        return run_graph(collapse_groups(state.nodes, self._expanded), name=self.run.name,
+        """The node tree to draw: tasks not started yet greyed from the spec (while the run goes on), and
+        sibling groups over the Argo UI's limit folded unless expanded."""
+        nodes = with_planned(state.nodes, self.run.workflow) if not state.finished else state.nodes
+        return run_graph(collapse_groups(nodes, self._expanded), name=self.run.name,
                          prefix=safe_prefix(self.run.name), workflow=self.run.workflow)
 
     def _render(self, graph: Graph) -> str:

@@ -249,3 +249,47 @@ def test_fan_out_of_300_is_readable_collapsed_filtered_and_expandable(page, lab,
     failed = [n for label, n in svg_nodes(widget).items() if label.startswith("work(137")]
     assert failed and failed[0]["fill"] == FILL["Failed"]
     screenshot(widget, artifacts / "fan300-expanded-fit.png")
+
+
+def test_tasks_not_started_yet_are_drawn_greyed_from_the_first_second(page, lab, marker_dir, artifacts):
+    """The whole DAG is visible while its first task waits: later tasks are drawn from the spec, greyed."""
+    marker = marker_dir / "go"
+    workflow = f"""\
+apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata:
+  generateName: early-
+spec:
+  entrypoint: main
+  templates:
+    - name: main
+      dag:
+        tasks:
+          - {{name: wait, template: wait}}
+          - {{name: build, template: echo, depends: wait}}
+          - {{name: test, template: echo, depends: build}}
+          - {{name: docs, template: echo, depends: wait}}
+          - {{name: ship, template: echo, depends: test && docs}}
+    - name: wait
+      container: {{image: alpine, command: [sh, -c], args: ["while [ ! -e {marker} ]; do sleep 0.05; done"]}}
+    - name: echo
+      container: {{image: alpine, command: [sh, -c], args: ["echo done"]}}
+"""
+    lab.write_notebook("early.ipynb", ["%load_ext argonb", "%%workflow --name wf\n" + workflow])
+    open_notebook(page, lab, "early.ipynb")
+    run_all(page)
+    widget = cell(page, 1).locator(".jp-OutputArea .argonb-run")
+
+    def planned():
+        nodes = svg_nodes(widget)
+        assert nodes["wait"]["fill"] == FILL["Running"]
+        assert all("argonb_planned" in nodes[t]["cls"] for t in ("build", "test", "docs", "ship")), nodes
+    eventually(planned, timeout=60)
+    screenshot(widget.locator(".argonb-browser"), artifacts / "planned-tasks.png")
+    marker.write_text("go\n")
+
+    def done():
+        nodes = svg_nodes(widget)
+        assert all(nodes[t]["fill"] == FILL["Succeeded"] for t in ("wait", "build", "test", "docs", "ship"))
+        assert not any("argonb_planned" in n["cls"] for n in nodes.values())
+    eventually(done, timeout=60)

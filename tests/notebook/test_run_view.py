@@ -3,6 +3,8 @@ Argo UI's fold of large sibling groups. Real IPython shell, dummy comms (the pag
 
 from __future__ import annotations
 
+import time
+
 from notebook_samples import FAILING
 
 from argonb.notebook.details import node_detail_html
@@ -160,3 +162,73 @@ def test_show_full_log_of_a_huge_log_stays_bounded(ip, session):
     assert len(view.log.lines) == SHOW_ALL_LINES and view.log.lines[-1] == ["stdout", "300000"]
     assert view.log.total == 300_000 and f"last {SHOW_ALL_LINES} of 300000 lines" in view.log.title
     assert took < 5 and grown_mb < 300
+
+
+STEPS_AND_DAG = """\
+apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata:
+  generateName: planned-
+spec:
+  entrypoint: main
+  templates:
+    - name: main
+      steps:
+        - - name: gate
+            template: wait-gate
+        - - name: fan
+            template: diamond
+          - name: side
+            template: echo
+    - name: diamond
+      dag:
+        tasks:
+          - {name: a, template: echo}
+          - {name: b, template: echo, depends: a}
+    - name: wait-gate
+      container:
+        image: alpine
+        command: [sh, -c]
+        args: ["while [ ! -e GATE ] && [ -d GATEDIR ]; do sleep 0.02; done"]
+    - name: echo
+      container: {image: alpine, command: [sh, -c], args: ["echo hi"]}
+"""
+
+
+def test_steps_and_tasks_not_started_yet_are_drawn_greyed_from_the_spec(ip, session, gate):
+    """While the first step waits, its later step group and that group's steps are drawn from the spec;
+    once the run is over only real nodes remain."""
+    body = STEPS_AND_DAG.replace("GATEDIR", str(gate.parent)).replace("GATE", str(gate))
+    run = ip.run_cell_magic("workflow", "--name wf", body)
+    view = view_of(session, run)
+    deadline = time.monotonic() + 30
+    while "gate" not in {n.get("displayName") for n in run.nodes.values()} and time.monotonic() < deadline:
+        time.sleep(0.05)
+    graph = view._graph(view.recorder.state())
+    planned = {g.label for g in graph.nodes if g.phase == "Planned"}
+    assert {"fan", "side", "[1]"} <= planned, planned
+    assert "argonb_planned" in view._render(graph)
+    edges = {(graph.get(e.src).label, graph.get(e.dst).label) for e in graph.edges}
+    assert ("gate", "[1]") in edges and ("[1]", "fan") in edges and ("[1]", "side") in edges
+    gate.touch()
+    assert wait_for(view, timeout=30)
+    final = view._graph(view.recorder.state())
+    assert not [g for g in final.nodes if g.phase == "Planned"] and "argonb_planned" not in view.browser.svg
+    assert {"a", "b", "fan", "side"} <= {g.label for g in final.nodes}
+
+
+def test_dag_tasks_wait_greyed_after_their_dependencies():
+    from argonb.render.planned import with_planned
+
+    workflow = {"spec": {"templates": [{"name": "d", "dag": {"tasks": [
+        {"name": "a", "template": "t"}, {"name": "b", "template": "t", "depends": "a"},
+        {"name": "c", "template": "t", "dependencies": ["a", "b"]}]}}]}}
+    nodes = {"w": {"id": "w", "name": "w", "type": "DAG", "templateName": "d", "phase": "Running",
+                   "children": ["wa"]},
+             "wa": {"id": "wa", "name": "w.a", "type": "Pod", "phase": "Running", "boundaryID": "w"}}
+    out = with_planned(nodes, workflow)
+    assert out["wa"]["children"] == ["planned:w:b", "planned:w:c"]
+    assert out["planned:w:b"]["children"] == ["planned:w:c"] and out["planned:w:c"]["phase"] == "Planned"
+    assert "children" not in nodes["wa"]  # the recorder's state is not touched
+    done = {**nodes, "w": {**nodes["w"], "phase": "Failed"}}
+    assert with_planned(done, workflow) == done
