@@ -244,6 +244,13 @@ def test_fan_out_of_300_is_readable_collapsed_filtered_and_expandable(page, lab,
     def expanded():
         assert len(svg_nodes(widget)) >= count + 3
     eventually(expanded, timeout=30)
+    # too wide to fit readably: full size, scrolled so the root is in view
+    assert widget.locator(".argonb-zoom").inner_text() == "100%"
+    root = next(label for label in svg_nodes(widget) if label.startswith("fan-"))
+    exact = page.locator("text", has_text=re.compile(rf"^{re.escape(root)}$"))
+    box = widget.locator(".argonb-graph-pane g.node").filter(has=exact).first.bounding_box()
+    view = pane.bounding_box()
+    assert view["x"] <= box["x"] and box["x"] + box["width"] <= view["x"] + view["width"], (box, view)
     widget.get_by_role("button", name="fit").click()
     assert pane.evaluate("el => el.scrollWidth <= el.clientWidth + 1")
     failed = [n for label, n in svg_nodes(widget).items() if label.startswith("work(137")]

@@ -232,3 +232,34 @@ def test_dag_tasks_wait_greyed_after_their_dependencies():
     assert "children" not in nodes["wa"]  # the recorder's state is not touched
     done = {**nodes, "w": {**nodes["w"], "phase": "Failed"}}
     assert with_planned(done, workflow) == done
+
+
+RETRIED = """\
+apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata:
+  generateName: attempts-
+spec:
+  entrypoint: flaky
+  templates:
+    - name: flaky
+      retryStrategy: {limit: 2}
+      container: {image: alpine, command: [sh, -c], args: ["echo try; exit 4"]}
+"""
+
+
+def test_panel_lists_the_retry_attempts_of_a_retried_node(ip, session):
+    """§7 retries: a Retry node's attempts are its children; the panel lists each with phase and exit code."""
+    ip.run_cell("%%workflow --name wf --wait\n" + RETRIED)
+    run = ip.user_ns["wf"]
+    view = view_of(session, run)
+    retry = next(n for n in run.nodes.values() if n["type"] == "Retry")
+    view.browser.selected = retry["id"]
+    view.flush()
+    detail = view.detail.value
+    assert "retry attempts" in detail and detail.count("Failed exit 4") == 3, detail
+    assert "attempt 3" in detail and "attempt 4" not in detail
+    last = retry["children"][-1]
+    view.browser.selected = last
+    view.flush()
+    assert "attempt 3 (this one)" in view.detail.value

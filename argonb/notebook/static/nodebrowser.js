@@ -133,7 +133,10 @@ function render({ model, el }) {
     const g = e.target.closest("g.node");
     const key = g && nodeOf(g.id);
     if (!key) return;
-    if (key.startsWith("collapsed:")) model.send({ event: "expand", parent: key.slice("collapsed:".length) });
+    if (key.startsWith("collapsed:")) {
+      opened = false; // the new layout opens on the root again
+      model.send({ event: "expand", parent: key.slice("collapsed:".length) });
+    }
     else { model.set("selected", key); model.save_changes(); decorate(); }
   });
   table.addEventListener("click", (e) => {
@@ -147,7 +150,7 @@ function render({ model, el }) {
   actual.addEventListener("click", () => { mode = "manual"; scale = 1; applyScale(); });
   zoomIn.addEventListener("click", () => { mode = "manual"; scale = Math.min(4, scale * 1.25); applyScale(); });
   zoomOut.addEventListener("click", () => { mode = "manual"; scale = Math.max(0.05, scale / 1.25); applyScale(); });
-  expandAll.addEventListener("click", () => model.send({ event: "expand", parent: "*" }));
+  expandAll.addEventListener("click", () => { opened = false; model.send({ event: "expand", parent: "*" }); });
   phase.addEventListener("change", decorate);
   template.addEventListener("change", decorate);
   model.on("change:svg", drawGraph);
