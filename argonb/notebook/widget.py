@@ -12,13 +12,16 @@ from __future__ import annotations
 
 import base64
 import html
+import tarfile
 import threading
 import time
 from collections import deque
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from argonb.engine.run import Run
+from argonb.notebook.artifactview import artifact_choices, artifact_lines, find_artifact
 from argonb.notebook.details import node_detail_html, node_options, pick_node
 from argonb.notebook.logfiles import SHOW_ALL_LINES, disk_log
 from argonb.notebook.recorder import RecordedState, RunRecorder, clip_line, refresher
@@ -87,6 +90,7 @@ class RunView:
         self._disk_logs: dict[tuple[int, str, int], tuple[list[tuple[str, str]], int]] = {}
         self._expanded: set[str] = set()  # parents whose "N hidden nodes" the user opened (Argo UI's expandNodes)
         self._show_all: str | None = None  # the node whose whole log the user asked for
+        self._artifact: tuple[str, str] | None = None  # (node id, "outputs:NAME") opened in the log pane
         self._next_flush = 0.0  # monotonic time before which a live update waits (see BYTES_PER_SECOND)
         self._recent: deque[tuple[float, int]] = deque()  # (when, messages) of the last second's flushes
         self._paced_ui = 0
@@ -124,8 +128,11 @@ class RunView:
         self.log = LogTail(layout=w.Layout(width="58%"))
         self.log.observe(self._on_show_all, names="show_all")
         self.detail = w.HTML()
+        self.artifact_select = w.Dropdown(options=[("open artifact…", "")], value="",
+                                          layout=w.Layout(width="auto"))
+        self.artifact_select.observe(self._on_artifact, names="value")
         # "Show full log" is the log pane's own button (one widget less to update: see MESSAGES_PER_SECOND)
-        node_actions = w.HBox([self.retry_node_button])
+        node_actions = w.HBox([self.retry_node_button, self.artifact_select])
         self.status = w.HTML()
         controls = w.HBox([self.node_select, self.stop_button, self.retry_button, self.rerun_button])
         self.box = w.VBox([self.header, w.HBox([self.progress, self.counts]), self.browser, controls,
@@ -205,7 +212,8 @@ class RunView:
                 (log.title, log.first, log.total, log.source, log.show_all, log.loggable, log.lines),
                 self.detail.value, (self.progress.value, self.progress.max, self.progress.bar_style),
                 tuple(self.node_select.options), (self.stop_button.disabled, self.stop_button.button_style),
-                self.retry_button.disabled, self.rerun_button.disabled, self.retry_node_button.disabled)
+                self.retry_button.disabled, self.rerun_button.disabled, self.retry_node_button.disabled,
+                (tuple(self.artifact_select.options), self.artifact_select.value))
 
     def _flush_summary(self, state: RecordedState) -> None:
         self.header.value = header_html(self.run.name, state.phase, state.message, elapsed=state.elapsed(),
@@ -237,6 +245,11 @@ class RunView:
             self.detail.value = node_detail_html(None)
             return
         node_id = str(node["id"])
+        self._flush_artifacts(node)
+        if self._artifact and self._artifact[0] == node_id:
+            self._show_artifact(node, self._artifact[1])
+            self.detail.value = node_detail_html(node, self.run.run_dir, state.nodes)
+            return
         lines, total = self._log_window(node)
         shown = f" (last {len(lines)} of {total} lines)" if total > len(lines) else ""
         with self.log.hold_sync():
@@ -247,6 +260,42 @@ class RunView:
             self.log.show_all = self._show_all == node_id
             self.log.loggable = node.get("type") in ("Pod", "Container")
         self.detail.value = node_detail_html(node, self.run.run_dir, state.nodes)
+
+    def _artifacts_root(self) -> Path:
+        return Path(self.run.run_dir).parent.parent / "artifacts"  # the home's local repository
+
+    def _flush_artifacts(self, node: dict[str, Any]) -> None:
+        options = [("open artifact…", "")] + artifact_choices(node, self._artifacts_root())
+        value = self._artifact[1] if self._artifact and self._artifact[0] == str(node["id"]) else ""
+        if tuple(options) != tuple(self.artifact_select.options) or self.artifact_select.value != value:
+            self._updating = True
+            try:
+                with self.artifact_select.hold_sync():
+                    self.artifact_select.options = options
+                    self.artifact_select.value = value if value in {v for _, v in options} else ""
+            finally:
+                self._updating = False
+
+    def _show_artifact(self, node: dict[str, Any], choice: str) -> None:
+        path = find_artifact(node, choice, self._artifacts_root())
+        try:
+            lines = artifact_lines(path, SHOW_ALL_LINES) if path else [("stderr", "not in the repository")]
+        except (OSError, tarfile.TarError) as exc:
+            lines = [("stderr", f"cannot read {path}: {exc}")]
+        with self.log.hold_sync():
+            self.log.title = f"{choice.replace(':', '.artifacts.')} of {node.get('displayName')} ({path})"
+            self.log.lines = [[stream, clip_line(text)] for stream, text in lines]
+            self.log.first, self.log.total = 0, len(lines)
+            self.log.source = f"{id(self.run)}:{node['id']}:{choice}"
+            self.log.show_all, self.log.loggable = True, False
+
+    def _on_artifact(self, change: dict[str, Any]) -> None:
+        if self._updating:
+            return
+        node = self._selected or pick_node(self.recorder.state().nodes)
+        self._artifact = (node, change["new"]) if change["new"] and node else None
+        self._ui_version += 1
+        refresher().add(self)
 
     def _log_window(self, node: dict[str, Any]) -> tuple[list[tuple[str, str]], int]:
         """The node's log as the pane shows it: the live bounded tail, or the whole log read from disk
@@ -330,7 +379,7 @@ class RunView:
     def _on_select(self, change: dict[str, Any]) -> None:
         if self._updating:
             return
-        self._selected = change["new"] or None
+        self._selected, self._artifact = change["new"] or None, None
         self._ui_version += 1
         refresher().add(self)  # add, not poke: the refresher drops a view once its run's final state is out
 
@@ -338,7 +387,7 @@ class RunView:
         """A click on a graph node or a table row (the page set `selected`)."""
         if self._updating or not change["new"] or change["new"] == self._selected:
             return
-        self._selected = change["new"]
+        self._selected, self._artifact = change["new"], None
         self._ui_version += 1
         refresher().add(self)
 
@@ -362,7 +411,7 @@ class RunView:
         state = self.recorder.state()
         key = str(self.run.node(node)["id"]) if node else (self._selected or pick_node(state.nodes))
         if key:
-            self._selected, self._show_all = key, key
+            self._selected, self._show_all, self._artifact = key, key, None
             self._ui_version += 1
             refresher().add(self)
 
@@ -381,7 +430,7 @@ class RunView:
         """Follow `node` (id or display name) in the log pane; None returns to following the active node."""
         if node is not None:
             node = str(self.run.node(node)["id"])
-        self._selected = node
+        self._selected, self._artifact = node, None
         self._ui_version += 1
         refresher().add(self)
 

@@ -263,3 +263,44 @@ def test_panel_lists_the_retry_attempts_of_a_retried_node(ip, session):
     view.browser.selected = last
     view.flush()
     assert "attempt 3 (this one)" in view.detail.value
+
+
+ARTIFACTS = """\
+apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata:
+  generateName: art-
+spec:
+  entrypoint: main
+  templates:
+    - name: main
+      steps:
+        - - {name: make, template: make}
+        - - name: use
+            template: use
+            arguments: {artifacts: [{name: data, from: "{{steps.make.outputs.artifacts.data}}"}]}
+    - name: make
+      container: {image: alpine, command: [sh, -c], args: ["mkdir -p /out; echo hello artifact > /out/a.txt"]}
+      outputs: {artifacts: [{name: data, path: /out/a.txt}]}
+    - name: use
+      inputs: {artifacts: [{name: data, path: /in/a.txt}]}
+      container: {image: alpine, command: [sh, -c], args: ["cat /in/a.txt"]}
+"""
+
+
+def test_an_artifact_opens_from_the_node_panel_into_the_log_pane(ip, session):
+    ip.run_cell("%%workflow --name wf --wait\n" + ARTIFACTS)
+    run = ip.user_ns["wf"]
+    view = view_of(session, run)
+    view.browser.selected = run.node("make")["id"]
+    view.flush()
+    assert ("outputs.artifacts.data", "outputs:data") in view.artifact_select.options
+    assert "data.tgz" in view.detail.value  # the file in the local repository
+    view.artifact_select.value = "outputs:data"  # the user's choice
+    view.flush()
+    assert ["stdout", "hello artifact"] in view.log.lines and "outputs.artifacts.data of make" in view.log.title
+    assert any("a.txt" in text for _stream, text in view.log.lines)  # the archive's member list
+    view.browser.selected = run.node("use")["id"]  # another node: back to its log, its own artifacts
+    view.flush()
+    assert "hello artifact" in view.log.text and view.log.title.startswith("log of use")
+    assert ("inputs.artifacts.data", "inputs:data") in view.artifact_select.options
