@@ -1,8 +1,9 @@
-"""HTML for the widget's side panes: one node's details and its bounded log tail; auto-selection.
+"""HTML of the node panel, and which node the view follows by itself.
 
 Owns: `pick_node` (which node the log follows when the user has not chosen: the running pod, else the first
-failed one), `node_options` (dropdown entries) and `node_detail_html` (inputs, the command or script when
-the node carries it, outputs and artifacts, and why a node was Skipped/Omitted). Pure functions of node dicts.
+failed one), `node_options` (dropdown entries), `node_detail_html` (phase and message, times, template, what
+ran after substitution: image, command, args, script, env; inputs, outputs and artifacts; retry attempts;
+why a node was Skipped/Omitted) and `artifact_file`. Pure functions of node dicts.
 Imports: stdlib, argonb.render.report.
 """
 
