@@ -166,6 +166,9 @@ def node_detail_html(node: dict[str, Any] | None, run_dir: Path | None = None,
     attempts = _attempt_rows(node, nodes)
     if attempts:
         parts.append('<div style="font-size:12px;margin-top:4px"><b>retry attempts</b></div>' + _kv_table(attempts))
+    detail = node.get("detail") or {}
+    if detail.get("reused"):
+        parts.append(_kv_table([("kept", f"from {detail.get('reusedFrom') or 'an earlier run'}, not run again")]))
     if node.get("memoizationStatus"):
         parts.append(_kv_table([("memoized", _short(node["memoizationStatus"]))]))
     return '<div class="argonb-detail">' + "".join(parts) + "</div>"

@@ -79,6 +79,7 @@ def test_retry_this_node_resets_a_succeeded_node_and_what_follows(ip, session):
     assert new.name == run.name and view.run is new
     hello = view.recorder.state().nodes[new.node("hello")["id"]]
     assert hello["phase"] == "Succeeded" and not hello["detail"].get("reused")  # ran again, not kept
+    assert "kept" not in view.browser.svg
     assert hello["startedAt"] >= first_start and "retry of" in view.header.value
 
 
@@ -304,3 +305,16 @@ def test_an_artifact_opens_from_the_node_panel_into_the_log_pane(ip, session):
     view.flush()
     assert "hello artifact" in view.log.text and view.log.title.startswith("log of use")
     assert ("inputs.artifacts.data", "inputs:data") in view.artifact_select.options
+
+
+def test_nodes_a_retry_kept_are_marked_kept_in_graph_and_panel(ip, session):
+    ip.run_cell("%%workflow --name wf --wait\n" + FAILING)
+    run = ip.user_ns["wf"]
+    view = view_of(session, run)
+    new = view.retry()
+    assert wait_for(view, timeout=60)
+    graph = view._graph(view.recorder.state())
+    assert {g.label: g.note for g in graph.nodes}["hello"] == "kept"
+    view.browser.selected = new.node("hello")["id"]
+    view.flush()
+    assert f"from {run.name}, not run again" in view.detail.value
