@@ -63,7 +63,8 @@ function render({ model, el }) {
   }
 
   function openOnRoot() {  // the first time the graph shows: the root in view (top, centred)
-    const root = graph.querySelector(`g#${CSS.escape(model.get("root_svg"))}`);
+    const id = model.get("root_svg");
+    const root = id ? graph.querySelector(`g#${CSS.escape(id)}`) : null;
     if (!root) return;
     const box = root.getBoundingClientRect();
     const pane = graph.getBoundingClientRect();
