@@ -128,7 +128,7 @@ class RunView:
         self.log = LogTail(layout=w.Layout(width="58%"))
         self.log.observe(self._on_show_all, names="show_all")
         self.detail = w.HTML()
-        self.artifact_select = w.Dropdown(options=[("open artifact…", "")], value="",
+        self.artifact_select = w.Dropdown(options=[("open artifact…", "")], value="", disabled=True,
                                           layout=w.Layout(width="auto"))
         self.artifact_select.observe(self._on_artifact, names="value")
         # "Show full log" is the log pane's own button (one widget less to update: see MESSAGES_PER_SECOND)
@@ -273,6 +273,7 @@ class RunView:
                 with self.artifact_select.hold_sync():
                     self.artifact_select.options = options
                     self.artifact_select.value = value if value in {v for _, v in options} else ""
+                    self.artifact_select.disabled = len(options) == 1  # this node has no artifact
             finally:
                 self._updating = False
 
