@@ -79,7 +79,7 @@ def run_foreground(args: argparse.Namespace, start: Any) -> int:
     from argonb.cli.cmd_run import _wait_interruptibly
     from argonb.cli.progress import TextReporter
     from argonb.engine.backend import BackendUnavailable
-    from argonb.errors import InvalidWorkflow
+    from argonb.errors import ArgonbError, InvalidWorkflow
     from argonb.store import StoreError
 
     reporter = TextReporter(json_mode=args.output == "json")
@@ -89,7 +89,7 @@ def run_foreground(args: argparse.Namespace, start: Any) -> int:
         for diag in exc.diagnostics:
             print(diag.format_with_source(), file=sys.stderr)
         return 2
-    except (StoreError, BackendUnavailable, FileNotFoundError) as exc:
+    except (StoreError, BackendUnavailable, FileNotFoundError, ArgonbError) as exc:
         print(f"argonb: error: {exc}", file=sys.stderr)
         return 2
     if args.detached_child:

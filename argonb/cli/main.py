@@ -12,6 +12,7 @@ import importlib
 import sys
 
 from argonb import __version__
+from argonb.errors import ArgonbError
 
 # Sub-command modules, in the order `argonb --help` lists them.
 COMMAND_MODULES = ("run", "lint", "render", "list", "get", "logs", "retry", "resubmit", "stop", "resume", "delete",
@@ -39,6 +40,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("argonb: interrupted", file=sys.stderr)
         return 130
+    except ArgonbError as exc:  # a deliberate error no command reported itself: one line, never a traceback
+        print(f"argonb: error: {exc}", file=sys.stderr)
+        return 2
     except BrokenPipeError:
         return 0
 

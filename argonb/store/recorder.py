@@ -310,12 +310,17 @@ class RunRecorder:
         handle = self.handle
         if handle is None:
             return False
-        if action == "stop":
-            handle.stop()
-        elif action == "terminate":
-            handle.terminate()
-        elif action == "resume":
-            handle.resume(arg.get("node"), arg.get("outputs"))
+        from argonb.errors import ArgonbError
+
+        try:
+            if action == "stop":
+                handle.stop()
+            elif action == "terminate":
+                handle.terminate()
+            elif action == "resume":
+                handle.resume(arg.get("node"), arg.get("outputs"))
+        except ArgonbError as exc:  # e.g. the Argo server refused: say so once (retrying would repeat it)
+            log.warning("argonb: %s of %s failed: %s", action, handle.name, exc)
         return True
 
 
