@@ -152,8 +152,8 @@ def test_failed_run_then_retry_failed_nodes_in_the_page(page, lab, marker_dir, a
     def succeeded():
         assert header_phase(out) == "Succeeded"
         assert f"retry of {root}" in widget.inner_text()
-        nodes = svg_nodes(widget)
-        assert {nodes[n]["fill"] for n in (root, "prepare", "check")} == {FILL["Succeeded"]}
+        nodes = svg_nodes(widget)  # the kept task is labelled so ("prepare" over "kept")
+        assert {nodes[n]["fill"] for n in (root, "prepare kept", "check")} == {FILL["Succeeded"]}
         assert table_phases(widget) == {root: "Succeeded", "prepare": "Succeeded", "check": "Succeeded"}
         # The retried task got the token the first attempt's `prepare` printed: prepare was kept, not re-run.
         assert "marker found" in log.inner_text() and f"got {token}" in log.inner_text()
