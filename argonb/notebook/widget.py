@@ -393,8 +393,12 @@ class RunView:
         refresher().add(self)
 
     def _on_browser_msg(self, _widget: Any, content: dict[str, Any], _buffers: Any) -> None:
-        if isinstance(content, dict) and content.get("event") == "expand":
+        if not isinstance(content, dict):
+            return
+        if content.get("event") == "expand":
             self.expand(str(content.get("parent") or ""))
+        elif content.get("event") == "select" and content.get("node") in self.recorder.state().nodes:
+            self._on_click({"new": str(content["node"])})
 
     def expand(self, parent: str) -> None:
         """Show every child of `parent` (a node id; "*" for all) instead of "N hidden nodes"."""

@@ -318,3 +318,16 @@ def test_nodes_a_retry_kept_are_marked_kept_in_graph_and_panel(ip, session):
     view.browser.selected = new.node("hello")["id"]
     view.flush()
     assert f"from {run.name}, not run again" in view.detail.value
+
+
+def test_a_click_on_the_node_already_shown_pins_it(ip, session):
+    """The page also sends {"event": "select"}: clicking the auto-followed node (no trait change) pins it."""
+    ip.run_cell("%%workflow --name wf --wait\n" + FAILING)
+    run = ip.user_ns["wf"]
+    view = view_of(session, run)
+    shown = view.browser.selected
+    assert shown and view._selected is None  # following the failed node by itself
+    view._on_browser_msg(view.browser, {"event": "select", "node": shown}, [])
+    assert view._selected == shown
+    view._on_browser_msg(view.browser, {"event": "select", "node": "no-such-node"}, [])
+    assert view._selected == shown

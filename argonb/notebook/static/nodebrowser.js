@@ -130,6 +130,13 @@ function render({ model, el }) {
     decorate();
   }
 
+  function choose(key) {  // also a message: a click on the node already shown pins it (no trait change)
+    model.set("selected", key);
+    model.save_changes();
+    model.send({ event: "select", node: key });
+    decorate();
+  }
+
   graph.addEventListener("click", (e) => {
     const g = e.target.closest("g.node");
     const key = g && nodeOf(g.id);
@@ -138,14 +145,12 @@ function render({ model, el }) {
       opened = false; // the new layout opens on the root again
       model.send({ event: "expand", parent: key.slice("collapsed:".length) });
     }
-    else { model.set("selected", key); model.save_changes(); decorate(); }
+    else choose(key);
   });
   table.addEventListener("click", (e) => {
     const tr = e.target.closest("tr[data-node]");
     if (!tr) return;
-    model.set("selected", tr.getAttribute("data-node"));
-    model.save_changes();
-    decorate();
+    choose(tr.getAttribute("data-node"));
   });
   fit.addEventListener("click", () => { mode = "fit"; applyScale(); });
   actual.addEventListener("click", () => { mode = "manual"; scale = 1; applyScale(); });
