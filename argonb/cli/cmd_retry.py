@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from argonb.cli.cmd_list import RUN_HELP
+from argonb.cli.storecheck import check_recorded
 
 STARTED = "argonb: started "
 START_TIMEOUT = 60.0
@@ -100,9 +101,8 @@ def run_foreground(args: argparse.Namespace, start: Any) -> int:
     if args.output == "json":
         json.dump(handle.to_workflow(), sys.stdout, indent=2)
         sys.stdout.write("\n")
-    if interrupted:
-        return 130
-    return 0 if handle.phase == "Succeeded" else 1
+    code = 130 if interrupted else 0 if handle.phase == "Succeeded" else 1
+    return check_recorded(handle, code)
 
 
 def spawn_detached(args: argparse.Namespace, verb: str, name: str, home: Path) -> int:

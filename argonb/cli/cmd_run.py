@@ -14,6 +14,7 @@ import threading
 from typing import Any
 
 from argonb.cli.progress import TextReporter
+from argonb.cli.storecheck import check_recorded
 
 
 def add_parser(sub: Any) -> None:
@@ -83,9 +84,8 @@ def run_command(args: argparse.Namespace) -> int:
     if args.output == "json":
         json.dump(handle.to_workflow(), sys.stdout, indent=2)
         sys.stdout.write("\n")
-    if interrupted:
-        return 130
-    return 0 if handle.phase == "Succeeded" else 1
+    code = 130 if interrupted else 0 if handle.phase == "Succeeded" else 1
+    return check_recorded(handle, code)
 
 
 def _wait_interruptibly(handle: Any) -> bool:

@@ -45,6 +45,13 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except BrokenPipeError:
         return 0
+    except Exception as exc:
+        from argonb.cli.envfail import describe, is_environment_error
+
+        if not is_environment_error(exc):
+            raise
+        print(describe(args, exc), file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

@@ -126,6 +126,7 @@ class Runtime:
         self.node_templates: dict[str, tuple[str, dict[str, Any] | None]] = {}  # name -> (templateName, templateRef)  # node name -> hash of its processed template (reuse)
         self.reuse: dict[str, dict[str, Any]] = {}  # node name -> earlier node status to keep (retry/resume)
         self.reuse_from = ""
+        self.reuse_keeps_times = True  # kept nodes keep startedAt/finishedAt (retry); False: now (resubmit)
         self.execution_deadlines: dict[str, float] = {}  # node name -> absolute deadline (retry maxDuration)
         self.suspended: dict[str, Any] = {}  # node id -> SuspendExec waiting for resume
 
@@ -325,7 +326,9 @@ class Runtime:
             try:
                 result = work()
             except Exception as exc:  # nothing escapes a worker thread
-                log.exception("worker error")
+                # an OSError (a full disk, a missing permission) is the environment, not a bug: the node's
+                # message says it, without a traceback
+                (log.debug if isinstance(exc, OSError) else log.exception)("worker error: %s", exc)
                 result = exc
             self.post(lambda: done(result))
 

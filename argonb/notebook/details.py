@@ -1,9 +1,10 @@
 """HTML of the node panel, and which node the view follows by itself.
 
-Owns: `pick_node` (which node the log follows when the user has not chosen: the running pod, else the first
-failed one), `node_options` (dropdown entries), `node_detail_html` (phase and message, times, template, what
-ran after substitution: image, command, args, script, env; inputs, outputs and artifacts; retry attempts;
-why a node was Skipped/Omitted) and `artifact_file`. Pure functions of node dicts.
+Owns: `pick_node` (which node the log follows when the user has not chosen: the running pod, else the
+deepest real failure), `node_options` (dropdown entries), `node_detail_html` (phase and message, times,
+template, what ran after substitution: image, command, args, script, env; inputs, outputs and artifacts;
+retry attempts; kept from which run; why a node was Skipped/Omitted) and `artifact_file`. Pure functions of
+node dicts.
 Imports: stdlib, argonb.render.report.
 """
 
@@ -16,19 +17,14 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from argonb.render.report import FAILED, badge, format_seconds, node_duration, work_nodes
+from argonb.render.report import badge, format_seconds, node_duration, work_nodes
+from argonb.render.summary import focus_node
 
 
 def pick_node(nodes: Mapping[str, dict[str, Any]]) -> str | None:
-    """The node to follow: the most recently started running pod, else the first failed, else the last."""
-    work = [n for n in work_nodes(nodes) if n.get("type") == "Pod"] or work_nodes(nodes)
-    running = [n for n in work if n.get("phase") == "Running"]
-    if running:
-        return str(max(running, key=lambda n: n.get("startedAt") or "")["id"])
-    failed = [n for n in work if n.get("phase") in FAILED]
-    if failed:
-        return str(failed[0]["id"])
-    return str(work[-1]["id"]) if work else None
+    """The node to follow: the newest running pod, else the deepest real failure (a retry attempt that a
+    later attempt recovered is not one), else the last pod (`argonb.render.summary.focus_node`)."""
+    return focus_node(nodes)
 
 
 def node_options(nodes: Mapping[str, dict[str, Any]]) -> list[tuple[str, str]]:
@@ -136,19 +132,25 @@ def artifact_file(artifact: dict[str, Any], artifacts_root: Path | None) -> Path
     return path if path.exists() else None
 
 
-def node_detail_html(node: dict[str, Any] | None, run_dir: Path | None = None,
-                     nodes: Mapping[str, dict[str, Any]] | None = None) -> str:
-    """The node panel: phase and message, times, template, what ran, inputs, outputs, attempts, log path."""
+def node_detail_html(node: dict[str, Any] | None, *, log_path: Path | None = None,
+                     kept_from: str | None = None, nodes: Mapping[str, dict[str, Any]] | None = None,
+                     artifacts_root: Path | None = None) -> str:
+    """The node panel: phase and message, times, template, what ran, inputs, outputs, attempts, log path.
+    `log_path` comes from `Run.log_path` (the one place that knows where a node logged: a kept node's
+    log is in the run it was kept from); `kept_from` names that run; `nodes` (the run's) give a retried
+    node's attempts; `artifacts_root` is the local repository its artifacts are in."""
     if not node:
         return '<div style="color:#6e7781;font-size:12px">no node selected: click a node in the graph or ' \
                'the table</div>'
     nodes = nodes or {}
     rows = [("type", str(node.get("type"))), ("template", str(node.get("templateName") or "")),
             ("name", str(node.get("name")))] + _time_rows(node)
+    if kept_from:
+        rows.append(("kept", f"from {kept_from} (not run again)"))
     if node.get("podName"):
         rows.append(("pod", str(node["podName"])))
-        if run_dir is not None:
-            rows.append(("full log", str(Path(run_dir) / "pods" / str(node["podName"]) / "main.log")))
+    if log_path is not None:
+        rows.append(("full log", str(log_path)))
     why = node.get("message") or ""
     if node.get("phase") in ("Skipped", "Omitted") and not why:
         why = "Omitted: a dependency did not succeed" if node.get("phase") == "Omitted" else "when evaluated false"
@@ -158,7 +160,6 @@ def node_detail_html(node: dict[str, Any] | None, run_dir: Path | None = None,
         parts.append(f'<div class="argonb-message" style="font-size:12px;color:#57606a;white-space:pre-wrap">'
                      f'{html.escape(str(why))}</div>')
     parts.append(_kv_table(rows + _command_rows(node)))
-    artifacts_root = Path(run_dir).parent.parent / "artifacts" if run_dir is not None else None
     io = _params(node.get("inputs"), "inputs") + _params(node.get("outputs"), "outputs")
     io += _artifact_rows(node, artifacts_root)
     if io:
@@ -166,9 +167,6 @@ def node_detail_html(node: dict[str, Any] | None, run_dir: Path | None = None,
     attempts = _attempt_rows(node, nodes)
     if attempts:
         parts.append('<div style="font-size:12px;margin-top:4px"><b>retry attempts</b></div>' + _kv_table(attempts))
-    detail = node.get("detail") or {}
-    if detail.get("reused"):
-        parts.append(_kv_table([("kept", f"from {detail.get('reusedFrom') or 'an earlier run'}, not run again")]))
     if node.get("memoizationStatus"):
         parts.append(_kv_table([("memoized", _short(node["memoizationStatus"]))]))
     return '<div class="argonb-detail">' + "".join(parts) + "</div>"

@@ -20,7 +20,7 @@ def disk_log(run: Any, node: dict[str, Any], max_lines: int,
     """(the last `max_lines` lines as (stream, line), the log's line count as far as it was read)."""
     from argonb.engine.run import _read_tail
 
-    main = run.log_file(node)
+    main = run.log_path(node)
     if main is None or not main.exists():
         return [], 0
     size = main.stat().st_size
@@ -28,7 +28,7 @@ def disk_log(run: Any, node: dict[str, Any], max_lines: int,
     lines = text.splitlines()
     total = len(lines) if size <= max_bytes else _count_lines(main)
     lines = lines[-max_lines:]  # before marking: only the window is kept (a tuple per line costs)
-    err_path = run.log_file(node, "stderr")
+    err_path = run.log_path(node, "stderr")
     errors: list[str] = []
     if err_path is not None and err_path.exists():
         errors = _read_tail(err_path, max_bytes).splitlines()[-max_lines:]

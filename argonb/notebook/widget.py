@@ -2,19 +2,20 @@
 
 Owns: `RunView`. Widgets are built on the kernel's main thread; afterwards only `flush` (called by the one
 refresher thread, or directly by tests) writes their traits, from a `RunRecorder`'s latest state, so every
-update is coalesced and the final state is always sent. Every display of the view is a mimebundle of the
-widget view plus a static HTML snapshot under a display id; the snapshot is replaced when the run ends, so
-nbconvert, GitHub and nbviewer show the final graph, table and failed logs where widgets do not render.
+update is coalesced and the final state is always sent. Every display of the view is two outputs: the
+widget view, and the static snapshot (`argonb.render.snapshot`) under a display id of its own, replaced when
+the run ends, so nbconvert, GitHub and nbviewer show the final graph, table and failures' logs where widgets
+do not render; where the widget renders, its `hide_snapshot_css` rule hides that snapshot.
 Imports: ipywidgets and IPython.display (lazily, on construction), argonb.render, argonb.notebook.*.
 """
 
 from __future__ import annotations
 
-import base64
 import html
 import tarfile
 import threading
 import time
+import uuid
 from collections import deque
 from collections.abc import Callable
 from pathlib import Path
@@ -25,20 +26,16 @@ from argonb.notebook.artifactview import artifact_choices, artifact_lines, find_
 from argonb.notebook.details import node_detail_html, node_options, pick_node
 from argonb.notebook.logfiles import SHOW_ALL_LINES, disk_log
 from argonb.notebook.recorder import RecordedState, RunRecorder, clip_line, refresher
-from argonb.render.collapse import EXPAND_ALL, collapse_groups, collapsed_parent
+from argonb.render.collapse import EXPAND_ALL, collapse_groups, hidden_parent
 from argonb.render.graph import Graph, safe_prefix
 from argonb.render.planned import with_planned
-from argonb.render.report import (
-    FAILED,
-    counts_html,
-    header_html,
-    node_table_html,
-    phase_counts,
-    snapshot_html,
-    work_nodes,
-)
+from argonb.render.report import FAILED, counts_html, header_html, node_table_html
 from argonb.render.runtree import run_graph
+from argonb.render.snapshot import SNAPSHOT_CLASS, RunPicture, origin_note, snapshot_bundle, static_graph
+from argonb.render.summary import summarize
 from argonb.render.svg import GraphRenderer
+
+__all__ = ["RunView", "static_graph", "wait_for"]
 
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 DONE_PHASES = ("Succeeded", "Failed", "Error", "Skipped", "Omitted")
@@ -48,22 +45,6 @@ DONE_PHASES = ("Succeeded", "Failed", "Error", "Skipped", "Omitted")
 # times a second it kept the browser's main thread busy). A user's choice in the widget is never delayed.
 MESSAGES_PER_SECOND = 12
 BYTES_PER_SECOND = 1_000_000
-
-
-def static_graph(markup: str, alt: str = "workflow graph") -> str:
-    """Graph markup for static `text/html` outputs: an inline `<svg>` becomes an `<img>` with a data: URI.
-
-    A reopened notebook's outputs are untrusted, and JupyterLab's HTML sanitizer strips inline `<svg>`,
-    leaving its node titles as loose text; an SVG image survives sanitizing. Markup without `<svg>` (the
-    HTML view used without graphviz) is returned unchanged. The live widget keeps the inline SVG.
-    """
-    start = markup.find("<svg")
-    if start < 0:
-        return markup
-    data = base64.b64encode(markup[start:].encode("utf-8")).decode("ascii")
-    # natural size, like the live graph (the snapshot's wrapper scrolls); JupyterLab would shrink it to fit
-    return (f'<img class="argonb-graph" style="max-width:none" alt="{html.escape(alt)}" '
-            f'src="data:image/svg+xml;base64,{data}">')
 
 
 class RunView:
@@ -81,6 +62,7 @@ class RunView:
         self.final = threading.Event()  # set once the run's final state reached the widgets and snapshot
         self.displayed_in: int | None = None  # execution count of the last display (avoids double display)
         self._renderer = GraphRenderer()
+        self._static_renderer = GraphRenderer(max_layouts=2)  # the snapshot's folded graph: its own cache
         self._flush_lock = threading.RLock()
         self._flushed: tuple[Any, ...] | None = None
         self._selected: str | None = None
@@ -95,6 +77,7 @@ class RunView:
         self._recent: deque[tuple[float, int]] = deque()  # (when, messages) of the last second's flushes
         self._paced_ui = 0
         self._ui_version = 0
+        self.view_class = f"argonb-view-{uuid.uuid4().hex[:16]}"  # ties this widget's snapshot outputs to it
         self._build()
         recorder.on_change = refresher().poke
         refresher().add(self)
@@ -134,40 +117,62 @@ class RunView:
         # "Show full log" is the log pane's own button (one widget less to update: see MESSAGES_PER_SECOND)
         node_actions = w.HBox([self.retry_node_button, self.artifact_select])
         self.status = w.HTML()
+        # Where this widget renders (a live kernel, or saved widget state with its JavaScript), it replaces its
+        # static snapshot: this rule hides the snapshot output. Where no widget JavaScript runs (nbconvert
+        # offline, nbviewer, GitHub), the rule never reaches the page and the snapshot shows.
+        self.hide_snapshot = w.HTML(value=hide_snapshot_css(self.view_class))
         controls = w.HBox([self.node_select, self.stop_button, self.retry_button, self.rerun_button])
         self.box = w.VBox([self.header, w.HBox([self.progress, self.counts]), self.browser, controls,
                            w.HBox([self.log, w.VBox([node_actions, self.detail], layout=w.Layout(width="42%"))]),
-                           self.status],
+                           self.status, self.hide_snapshot],
                           layout=w.Layout(border="1px solid #d0d7de", padding="6px"))
         self.box.add_class("argonb-run")
         self.flush()
 
     # ---- display ---------------------------------------------------------------------------------------
-    def bundle(self) -> dict[str, Any]:
-        state = self.recorder.state()
+    def widget_bundle(self) -> dict[str, Any]:
+        """The widget's own output: the widget view only, so no frontend prefers a copy of the snapshot in it.
+
+        nbconvert's HTML exporter, given saved widget state, renders the widget mimetype of a bundle as a
+        script placeholder and drops the bundle's `text/html`; GitHub draws nothing. So the snapshot lives
+        in an output of its own (`snapshot_data`)."""
         return {WIDGET_VIEW: {"model_id": self.box.model_id, "version_major": 2, "version_minor": 0},
-                "text/html": self.snapshot(state),
-                "text/plain": f"<argonb run {self.run.name}: {state.phase}>"}
+                "text/plain": f"argonb run {self.run.name} (live view; the snapshot below shows it without a kernel)"}
 
     def display(self, execution_count: int | None = None) -> None:
-        """Show the widget (with its static snapshot) in the current output area."""
+        """Show the widget and, as a separate output, its static snapshot (replaced when the run ends)."""
         from IPython.display import DisplayHandle
 
-        handle = DisplayHandle()
-        with self._display_lock:  # the refresher's final update either sees this handle or precedes the bundle
-            self._handles.append(handle)
-            handle.display(self.bundle(), raw=True)
+        widget, snapshot = DisplayHandle(), DisplayHandle()
+        with self._display_lock:  # the refresher's final update either sees this handle or precedes the data
+            self._handles.append(snapshot)
+            widget.display(self.widget_bundle(), raw=True)
+            snapshot.display(self.snapshot_data(), raw=True)
         self.displayed_in = execution_count
 
-    def snapshot(self, state: RecordedState | None = None) -> str:
-        """Static HTML of the run as it is now: graph, table and failed nodes' log tails."""
+    def picture(self, state: RecordedState | None = None) -> RunPicture:
         state = state or self.recorder.state()
-        logs = {str(n["id"]): self.recorder.log_tail(str(n["id"]))[0] for n in work_nodes(state.nodes)
-                if n.get("phase") in FAILED}
-        return snapshot_html(name=self.run.name, phase=state.phase, message=state.message, nodes=state.nodes,
-                             graph=static_graph(self._graph_markup(state), f"graph of {self.run.name}"),
-                             logs=logs, elapsed=state.elapsed(),
-                             note=self._note_text())
+        return RunPicture(name=self.run.name, phase=state.phase, message=state.message, nodes=state.nodes,
+                          elapsed=state.elapsed(), note=self._note_text(), kept=state.kept,
+                          workflow=self.run.workflow, log_tail=self._log_lines)
+
+    def snapshot_data(self, state: RecordedState | None = None, *, replaced_by_widget: bool = True) -> dict[str, str]:
+        """`text/html` and `text/plain` of the static snapshot, as the run is now; `replaced_by_widget`: the
+        widget hides it where the widget renders (the snapshot output beside it), else it always shows."""
+        return snapshot_bundle(self.picture(state), render=self._render_static,
+                               view_id=self.view_class if replaced_by_widget else "")
+
+    def snapshot(self, state: RecordedState | None = None) -> str:
+        """Static HTML of the run as it is now, shown whatever renders (e.g. `%workflow status`)."""
+        return self.snapshot_data(state, replaced_by_widget=False)["text/html"]
+
+    def _log_lines(self, node_id: str) -> list[str]:
+        lines, _total = self.recorder.log_tail(node_id)
+        return lines or self._disk_log(node_id)
+
+    def _render_static(self, graph: Any) -> str:
+        with self._flush_lock:  # the renderer's layout cache has one owner at a time
+            return self._static_renderer.render(graph)
 
     # ---- refresher side ----------------------------------------------------------------------------------
     @property
@@ -185,7 +190,7 @@ class RunView:
                 return  # paced: the refresher comes back within a second
             self._flushed, self._paced_ui = key, self._ui_version
             before = self._sent_state()
-            selected = self._selected or pick_node(state.nodes)
+            selected = self._selected or pick_node(state.nodes)  # the deepest real failure (summary.focus)
             self._flush_summary(state)
             self._flush_browser(state, selected)
             self._flush_selection(state, selected)
@@ -216,16 +221,18 @@ class RunView:
                 (tuple(self.artifact_select.options), self.artifact_select.value))
 
     def _flush_summary(self, state: RecordedState) -> None:
+        note = " · ".join(filter(None, [self._note_text(), origin_note(state.nodes, state.kept)]))
         self.header.value = header_html(self.run.name, state.phase, state.message, elapsed=state.elapsed(),
-                                        note=self._note_text())
-        work = work_nodes(state.nodes)
-        done = sum(1 for n in work if n.get("phase") in DONE_PHASES)
+                                        note=note)
+        summary = summarize(state.nodes, state.kept)
+        done, total = summary.progress
         with self.progress.hold_sync():
-            self.progress.max = max(1, len(work))
+            self.progress.max = max(1, total)
             self.progress.value = done
             self.progress.bar_style = {"Succeeded": "success", "Failed": "danger", "Error": "danger"}.get(
                 state.phase, "info")
-        self.counts.value = f'<span style="font-size:12px">{counts_html(phase_counts(state.nodes))}</span>'
+        self.counts.value = (f'<span style="font-size:12px">{counts_html(summary.counts)} '
+                             f'<span style="color:#57606a">progress {summary.progress_text}</span></span>')
 
     def _flush_selection(self, state: RecordedState, selected: str | None) -> None:
         options = node_options(state.nodes)
@@ -246,9 +253,11 @@ class RunView:
             return
         node_id = str(node["id"])
         self._flush_artifacts(node)
+        detail = node_detail_html(node, log_path=self.run.log_path(node), kept_from=state.kept.get(node_id),
+                                  nodes=state.nodes, artifacts_root=self._artifacts_root())
         if self._artifact and self._artifact[0] == node_id:
             self._show_artifact(node, self._artifact[1])
-            self.detail.value = node_detail_html(node, self.run.run_dir, state.nodes)
+            self.detail.value = detail
             return
         lines, total = self._log_window(node)
         shown = f" (last {len(lines)} of {total} lines)" if total > len(lines) else ""
@@ -259,7 +268,7 @@ class RunView:
             self.log.source = f"{id(self.run)}:{node_id}"
             self.log.show_all = self._show_all == node_id
             self.log.loggable = node.get("type") in ("Pod", "Container")
-        self.detail.value = node_detail_html(node, self.run.run_dir, state.nodes)
+        self.detail.value = detail
 
     def _artifacts_root(self) -> Path:
         return Path(self.run.run_dir).parent.parent / "artifacts"  # the home's local repository
@@ -325,13 +334,16 @@ class RunView:
         markup = self._render(graph)
         info = {str(n["id"]): [str(n.get("phase") or ""), str(n.get("templateName") or "")]
                 for n in state.nodes.values()}
-        root = next((g for g in graph.nodes if not collapsed_parent(g.key)), None)
+        root = next((g for g in graph.nodes if not hidden_parent(g.key)), None)
         self._updating = True  # the kernel's own choice of node: not a click
         try:
             with self.browser.hold_sync():
                 self.browser.svg = markup
-                self.browser.svg_keys = {graph.svg_id(g): g.key for g in graph.nodes  # placeholders: no panel
-                                         if g.key in state.nodes or collapsed_parent(g.key)}
+                # what a click on each drawn node means: a node's panel, or expanding a fold; placeholders of
+                # tasks not started yet are not clickable
+                self.browser.svg_keys = {graph.svg_id(g): g.key if g.key in state.nodes
+                                         else f"collapsed:{hidden_parent(g.key)}" for g in graph.nodes
+                                         if g.key in state.nodes or hidden_parent(g.key)}
                 self.browser.node_info = info
                 self.browser.root_svg = graph.svg_id(root) if root else ""
                 self.browser.table = node_table_html(state.nodes, selected=selected)
@@ -352,17 +364,17 @@ class RunView:
     def _finalize(self, state: RecordedState) -> None:
         """The run ended: refresh every static snapshot, then say the final state is out."""
         with self._display_lock:
-            bundle = self.bundle()
+            data = self.snapshot_data(state)
             for handle in self._handles:
-                handle.update(bundle, raw=True)
+                handle.update(data, raw=True)
         self.final.set()
 
     def _graph(self, state: RecordedState) -> Graph:
         """The node tree to draw: tasks not started yet greyed from the spec (while the run goes on), and
         sibling groups over the Argo UI's limit folded unless expanded."""
         nodes = with_planned(state.nodes, self.run.workflow) if not state.finished else state.nodes
-        return run_graph(collapse_groups(nodes, self._expanded), name=self.run.name,
-                         prefix=safe_prefix(self.run.name), workflow=self.run.workflow)
+        graph = run_graph(nodes, name=self.run.name, prefix=safe_prefix(self.run.name), workflow=self.run.workflow)
+        return collapse_groups(graph, expanded=self._expanded).graph
 
     def _render(self, graph: Graph) -> str:
         with self._flush_lock:  # the renderer's layout cache has one owner at a time
@@ -497,6 +509,13 @@ class RunView:
 
     def __repr__(self) -> str:
         return f"<RunView {self.run.name}>"
+
+
+def hide_snapshot_css(view_class: str) -> str:
+    """A style rule, shown only by the widget, that hides the widget's own snapshot outputs."""
+    selector = f".{SNAPSHOT_CLASS}.{view_class}"
+    return (f"<style>{selector} {{display:none}} "
+            f".jp-OutputArea-child:has({selector}) {{display:none}}</style>")
 
 
 def wait_for(view: RunView, timeout: float | None = None) -> bool:
