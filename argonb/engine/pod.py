@@ -76,6 +76,9 @@ class PodExec(Exec):
             self.finish(NodePhase.ERROR, str(exc))
             return
         self.node.detail["command"] = [*(request.command or []), *(request.args or [])]
+        # what the node panel shows, after substitution: the image, the container's own command/args and env
+        self.node.detail["container"] = {"image": request.image, "command": request.command or [],
+                                         "args": request.args or [], "env": dict(request.env)}
         if request.script:
             self.node.detail["script"] = request.script
         self.rt.set_phase(self.node, NodePhase.RUNNING)

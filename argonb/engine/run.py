@@ -111,9 +111,10 @@ class Run:
         with self._lock:
             return dict(self._reused_from)
 
-    def log_path(self, node: str | dict[str, Any]) -> Path | None:
+    def log_path(self, node: str | dict[str, Any], stream: str = "main") -> Path | None:
         """Where a pod node's full log is on disk (None for nodes without a pod). The one place that knows it:
-        a node kept from an earlier run logged into that run's directory, under its old pod name."""
+        a node kept from an earlier run logged into that run's directory, under its old pod name.
+        `stream`: `main` (both streams as they arrived), `stdout` or `stderr`."""
         if isinstance(node, str):
             node = self.node(node)
         pod = node.get("podName")
@@ -129,7 +130,7 @@ class Run:
         origin = self.kept_from.get(node.get("id", ""))
         if origin:
             run_dir = self.run_dir.parent / origin
-        return run_dir / "pods" / str(pod) / f"{sub}main.log"
+        return run_dir / "pods" / str(pod) / f"{sub}{stream}.log"
 
     def _pod_log(self, node: dict[str, Any], tail_bytes: int | None = None) -> str:
         path = self.log_path(node)

@@ -248,7 +248,7 @@ class Runtime:
 
     def publish_node(self, node: Node) -> None:
         self._changed = True
-        extra = {k: v for k, v in node.detail.items() if k in ("templateHash", "command", "script", "reusedFrom")}
+        extra = {k: v for k, v in node.detail.items() if k in ("templateHash", "command", "container", "script", "reusedFrom")}
         digest = extra.get("templateHash")
         if isinstance(digest, LazyTemplateHash):  # hashed once the node is fulfilled, the state a retry reads
             if node.phase.fulfilled:

@@ -72,13 +72,15 @@ def rerun(run: Run, *, subscribers: Iterable[Subscriber] = (), parameters: dict[
     return start_run(spec, subscribers)
 
 
-def retry_run(run: Run, node: str | None = None, *, subscribers: Iterable[Subscriber] = ()) -> Run:
+def retry_run(run: Run, node: str | None = None, *, subscribers: Iterable[Subscriber] = (),
+              restart_successful: bool = False) -> Run:
     """Argo's retry of `run` (same workflow name): failed nodes (or `node`'s subtree) and what depends on them
     run again; succeeded nodes keep their outputs and artifacts (see docs/runs.md)."""
     from argonb.store.actions import retry
 
     spec = launch_spec(run)
     run.wait(10)
-    handle = retry(run.name, node=node, home=spec.home, subscribers=list(subscribers), registry=spec.registry)
+    handle = retry(run.name, node=node, restart_successful=restart_successful, home=spec.home,
+                   subscribers=list(subscribers), registry=spec.registry)
     _LAUNCHES[handle] = spec
     return handle

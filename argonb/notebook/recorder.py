@@ -53,6 +53,13 @@ class RecordedState:
         return max(0.0, end - self.started_at)
 
 
+def with_detail(node: dict[str, Any], extra: Mapping[str, Any], before: dict[str, Any] | None) -> dict[str, Any]:
+    """The node snapshot plus argonb's own details from the event (what ran: image, command, script), kept
+    under "detail" so the node panel can show them; details of an earlier snapshot stay unless replaced."""
+    detail = {**((before or {}).get("detail") or {}), **{k: v for k, v in extra.items() if k != "templateHash"}}
+    return {**node, "detail": detail} if detail else node
+
+
 class RunRecorder:
     """Subscriber for one run: `on_event` is called on engine/worker threads and must stay cheap."""
 
@@ -60,7 +67,7 @@ class RunRecorder:
         self._lock = threading.Lock()
         self._nodes: dict[str, dict[str, Any]] = {}
         self._kept: dict[str, str] = {}
-        self._logs: dict[str, deque[str]] = {}
+        self._logs: dict[str, deque[tuple[str, str]]] = {}  # node id -> (stream, line) of the kept tail
         self._log_totals: dict[str, int] = {}
         self._log_lines = log_lines
         self._phase = "Pending"
@@ -74,12 +81,12 @@ class RunRecorder:
     def on_event(self, event: Event) -> None:
         with self._lock:
             if isinstance(event, NodeUpdated):
-                self._nodes[event.node_id] = event.node
+                self._nodes[event.node_id] = with_detail(event.node, event.extra, self._nodes.get(event.node_id))
                 if event.extra.get("reusedFrom"):
                     self._kept[event.node_id] = str(event.extra["reusedFrom"])
             elif isinstance(event, NodeLog):
                 tail = self._logs.setdefault(event.node_id, deque(maxlen=self._log_lines))
-                tail.append(clip_line(event.line))
+                tail.append((event.stream, clip_line(event.line)))
                 self._log_totals[event.node_id] = self._log_totals.get(event.node_id, 0) + 1
             elif isinstance(event, RunStarted):
                 self._phase, self._started_at = "Running", event.time
@@ -101,7 +108,8 @@ class RunRecorder:
             for key, text in (logs or {}).items():
                 if key not in self._logs:
                     lines = text.splitlines()
-                    self._logs[key] = deque(map(clip_line, lines[-self._log_lines:]), maxlen=self._log_lines)
+                    self._logs[key] = deque((("stdout", clip_line(line)) for line in lines[-self._log_lines:]),
+                                            maxlen=self._log_lines)
                     self._log_totals[key] = len(lines)
             if not self._finished:
                 self._phase, self._message = phase, message
@@ -116,6 +124,11 @@ class RunRecorder:
 
     def log_tail(self, node_id: str) -> tuple[list[str], int]:
         """(the kept tail, how many lines the node printed in total)."""
+        lines, total = self.log_tail_streams(node_id)
+        return [line for _stream, line in lines], total
+
+    def log_tail_streams(self, node_id: str) -> tuple[list[tuple[str, str]], int]:
+        """(the kept tail as (stream, line) pairs, how many lines the node printed in total)."""
         with self._lock:
             return list(self._logs.get(node_id, ())), self._log_totals.get(node_id, 0)
 

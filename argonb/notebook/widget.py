@@ -12,18 +12,24 @@ Imports: ipywidgets and IPython.display (lazily, on construction), argonb.render
 from __future__ import annotations
 
 import html
+import tarfile
 import threading
 import time
 import uuid
 from collections import deque
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from argonb.engine.run import Run
+from argonb.notebook.artifactview import artifact_choices, artifact_lines, find_artifact
 from argonb.notebook.details import node_detail_html, node_options, pick_node
-from argonb.notebook.recorder import LOG_TAIL_BYTES, RecordedState, RunRecorder, refresher
-from argonb.render.graph import safe_prefix
-from argonb.render.report import FAILED, counts_html, header_html, log_tail_html, node_table_html
+from argonb.notebook.logfiles import SHOW_ALL_LINES, disk_log
+from argonb.notebook.recorder import RecordedState, RunRecorder, clip_line, refresher
+from argonb.render.collapse import EXPAND_ALL, collapse_groups, hidden_parent
+from argonb.render.graph import Graph, safe_prefix
+from argonb.render.planned import with_planned
+from argonb.render.report import FAILED, counts_html, header_html, node_table_html
 from argonb.render.runtree import run_graph
 from argonb.render.snapshot import SNAPSHOT_CLASS, RunPicture, origin_note, snapshot_bundle, static_graph
 from argonb.render.summary import summarize
@@ -63,7 +69,10 @@ class RunView:
         self._updating = False
         self._handles: list[Any] = []
         self._display_lock = threading.Lock()
-        self._disk_logs: dict[tuple[int, str], list[str]] = {}
+        self._disk_logs: dict[tuple[int, str, int], tuple[list[tuple[str, str]], int]] = {}
+        self._expanded: set[str] = set()  # parents whose "N hidden nodes" the user opened (Argo UI's expandNodes)
+        self._show_all: str | None = None  # the node whose whole log the user asked for
+        self._artifact: tuple[str, str] | None = None  # (node id, "outputs:NAME") opened in the log pane
         self._next_flush = 0.0  # monotonic time before which a live update waits (see BYTES_PER_SECOND)
         self._recent: deque[tuple[float, int]] = deque()  # (when, messages) of the last second's flushes
         self._paced_ui = 0
@@ -80,28 +89,42 @@ class RunView:
         self.header = w.HTML()
         self.progress = w.IntProgress(value=0, min=0, max=1, bar_style="info", layout=w.Layout(width="220px"))
         self.counts = w.HTML()
-        self.graph = w.HTML(layout=w.Layout(overflow="auto", max_height="520px"))
-        self.table = w.HTML(layout=w.Layout(overflow="auto", max_height="260px"))
+        from argonb.notebook.panes import LogTail, NodeBrowser
+
+        self.browser = NodeBrowser()
+        self.browser.observe(self._on_click, names="selected")
+        self.browser.on_msg(self._on_browser_msg)
         self.node_select = w.Dropdown(options=[("(follow running / failed)", "")], value="", description="log of",
                                       layout=w.Layout(width="340px"))
         self.node_select.observe(self._on_select, names="value")
         self.stop_button = w.Button(description="Stop", icon="stop", button_style="warning", tooltip="stop the run")
+        self.retry_node_button = w.Button(description="Retry this node", icon="redo", disabled=True,
+                                          tooltip="argo retry --node-field-selector id=<node>",
+                                          layout=w.Layout(width="auto"))
+        self.retry_node_button.on_click(lambda _b: self._guarded(self.retry_selected))
         self.retry_button = w.Button(description="Retry failed nodes", icon="redo", disabled=True,
                                      layout=w.Layout(width="auto"))  # the default width cuts the label
         self.rerun_button = w.Button(description="Re-run", icon="play", disabled=True)
         self.stop_button.on_click(lambda _b: self.stop())
         self.retry_button.on_click(lambda _b: self._guarded(self.retry))
         self.rerun_button.on_click(lambda _b: self._guarded(self.rerun))
-        self.log = w.HTML(layout=w.Layout(width="58%"))
-        self.detail = w.HTML(layout=w.Layout(width="42%"))
+        self.log = LogTail(layout=w.Layout(width="58%"))
+        self.log.observe(self._on_show_all, names="show_all")
+        self.detail = w.HTML()
+        self.artifact_select = w.Dropdown(options=[("open artifact…", "")], value="", disabled=True,
+                                          layout=w.Layout(width="auto"))
+        self.artifact_select.observe(self._on_artifact, names="value")
+        # "Show full log" is the log pane's own button (one widget less to update: see MESSAGES_PER_SECOND)
+        node_actions = w.HBox([self.retry_node_button, self.artifact_select])
         self.status = w.HTML()
         # Where this widget renders (a live kernel, or saved widget state with its JavaScript), it replaces its
         # static snapshot: this rule hides the snapshot output. Where no widget JavaScript runs (nbconvert
         # offline, nbviewer, GitHub), the rule never reaches the page and the snapshot shows.
         self.hide_snapshot = w.HTML(value=hide_snapshot_css(self.view_class))
         controls = w.HBox([self.node_select, self.stop_button, self.retry_button, self.rerun_button])
-        self.box = w.VBox([self.header, w.HBox([self.progress, self.counts]), self.graph, self.table, controls,
-                           w.HBox([self.log, self.detail]), self.status, self.hide_snapshot],
+        self.box = w.VBox([self.header, w.HBox([self.progress, self.counts]), self.browser, controls,
+                           w.HBox([self.log, w.VBox([node_actions, self.detail], layout=w.Layout(width="42%"))]),
+                           self.status, self.hide_snapshot],
                           layout=w.Layout(border="1px solid #d0d7de", padding="6px"))
         self.box.add_class("argonb-run")
         self.flush()
@@ -169,8 +192,7 @@ class RunView:
             before = self._sent_state()
             selected = self._selected or pick_node(state.nodes)  # the deepest real failure (summary.focus)
             self._flush_summary(state)
-            self.graph.value = self._graph_markup(state)
-            self.table.value = node_table_html(state.nodes, selected=selected)
+            self._flush_browser(state, selected)
             self._flush_selection(state, selected)
             self._flush_buttons(state)
             changed = [(a, b) for a, b in zip(before, self._sent_state(), strict=True) if a != b]
@@ -190,10 +212,13 @@ class RunView:
 
     def _sent_state(self) -> tuple[Any, ...]:
         """What the widgets hold, one entry per comm message a change of it costs."""
-        return (self.header.value, self.counts.value, self.graph.value, self.table.value, self.log.value,
+        b, log = self.browser, self.log
+        return (self.header.value, self.counts.value, (b.svg, b.table, b.selected, b.svg_keys, b.node_info),
+                (log.title, log.first, log.total, log.source, log.show_all, log.loggable, log.lines),
                 self.detail.value, (self.progress.value, self.progress.max, self.progress.bar_style),
-                tuple(self.node_select.options), self.stop_button.disabled, self.retry_button.disabled,
-                self.rerun_button.disabled)
+                tuple(self.node_select.options), (self.stop_button.disabled, self.stop_button.button_style),
+                self.retry_button.disabled, self.rerun_button.disabled, self.retry_node_button.disabled,
+                (tuple(self.artifact_select.options), self.artifact_select.value))
 
     def _flush_summary(self, state: RecordedState) -> None:
         note = " · ".join(filter(None, [self._note_text(), origin_note(state.nodes, state.kept)]))
@@ -221,32 +246,118 @@ class RunView:
                 self._updating = False
         node = state.nodes.get(selected or "")
         if node is None:
-            self.log.value = log_tail_html([], title="log")
+            with self.log.hold_sync():
+                self.log.title, self.log.lines, self.log.first, self.log.total = "log", [], 0, 0
+                self.log.source, self.log.loggable = "", False
             self.detail.value = node_detail_html(None)
             return
-        lines, total = self.recorder.log_tail(str(node["id"]))
-        if not total and node.get("type") == "Pod" and node.get("phase") in DONE_PHASES:
-            lines = self._disk_log(str(node["id"]))  # e.g. a node a retry kept: an earlier attempt printed it
-            total = len(lines)
-        title = f"log of {node.get('displayName')}" + (f" (last {len(lines)} of {total} lines)" if total > len(
-            lines) else "")
-        self.log.value = log_tail_html(lines, title=title, limit=self.log_lines)
-        self.detail.value = node_detail_html(node, log_path=self.run.log_path(node), kept_from=state.kept.get(
-            str(node["id"])))
+        node_id = str(node["id"])
+        self._flush_artifacts(node)
+        detail = node_detail_html(node, log_path=self.run.log_path(node), kept_from=state.kept.get(node_id),
+                                  nodes=state.nodes, artifacts_root=self._artifacts_root())
+        if self._artifact and self._artifact[0] == node_id:
+            self._show_artifact(node, self._artifact[1])
+            self.detail.value = detail
+            return
+        lines, total = self._log_window(node)
+        shown = f" (last {len(lines)} of {total} lines)" if total > len(lines) else ""
+        with self.log.hold_sync():
+            self.log.title = f"log of {node.get('displayName')}{shown}"
+            self.log.lines = [list(pair) for pair in lines]
+            self.log.first, self.log.total = total - len(lines), total
+            self.log.source = f"{id(self.run)}:{node_id}"
+            self.log.show_all = self._show_all == node_id
+            self.log.loggable = node.get("type") in ("Pod", "Container")
+        self.detail.value = detail
 
-    def _disk_log(self, node_id: str) -> list[str]:
-        """The tail of a finished node's log file, for nodes whose lines this view's recorder never saw."""
-        key = (id(self.run), node_id)
+    def _artifacts_root(self) -> Path:
+        return Path(self.run.run_dir).parent.parent / "artifacts"  # the home's local repository
+
+    def _flush_artifacts(self, node: dict[str, Any]) -> None:
+        options = [("open artifact…", "")] + artifact_choices(node, self._artifacts_root())
+        value = self._artifact[1] if self._artifact and self._artifact[0] == str(node["id"]) else ""
+        if tuple(options) != tuple(self.artifact_select.options) or self.artifact_select.value != value:
+            self._updating = True
+            try:
+                with self.artifact_select.hold_sync():
+                    self.artifact_select.options = options
+                    self.artifact_select.value = value if value in {v for _, v in options} else ""
+                    self.artifact_select.disabled = len(options) == 1  # this node has no artifact
+            finally:
+                self._updating = False
+
+    def _show_artifact(self, node: dict[str, Any], choice: str) -> None:
+        path = find_artifact(node, choice, self._artifacts_root())
+        try:
+            lines = artifact_lines(path, SHOW_ALL_LINES) if path else [("stderr", "not in the repository")]
+        except (OSError, tarfile.TarError) as exc:
+            lines = [("stderr", f"cannot read {path}: {exc}")]
+        with self.log.hold_sync():
+            self.log.title = f"{choice.replace(':', '.artifacts.')} of {node.get('displayName')} ({path})"
+            self.log.lines = [[stream, clip_line(text)] for stream, text in lines]
+            self.log.first, self.log.total = 0, len(lines)
+            self.log.source = f"{id(self.run)}:{node['id']}:{choice}"
+            self.log.show_all, self.log.loggable = True, False
+
+    def _on_artifact(self, change: dict[str, Any]) -> None:
+        if self._updating:
+            return
+        node = self._selected or pick_node(self.recorder.state().nodes)
+        self._artifact = (node, change["new"]) if change["new"] and node else None
+        self._ui_version += 1
+        refresher().add(self)
+
+    def _log_window(self, node: dict[str, Any]) -> tuple[list[tuple[str, str]], int]:
+        """The node's log as the pane shows it: the live bounded tail, or the whole log read from disk
+        (up to SHOW_ALL_LINES) after "show all", or, for nodes this recorder never saw print, the file's tail."""
+        node_id = str(node["id"])
+        lines, total = self.recorder.log_tail_streams(node_id)
+        if self._show_all == node_id and node.get("type") in ("Pod", "Container"):
+            return self._disk_log(node, SHOW_ALL_LINES, total)
+        if not total and node.get("type") == "Pod" and node.get("phase") in DONE_PHASES:
+            return self._disk_log(node, self.log_lines, -1)  # e.g. a node a retry kept: an earlier run printed it
+        return lines, total
+
+    def _disk_log(self, node: dict[str, Any], max_lines: int, version: int) -> tuple[list[tuple[str, str]], int]:
+        """A node's log file, read once per (run, node, how much the node had printed)."""
+        key = (id(self.run), str(node["id"]), version)
         if key not in self._disk_logs:
             try:
-                self._disk_logs[key] = self.run.logs(node_id, tail_bytes=LOG_TAIL_BYTES).splitlines()[-self.log_lines:]
-            except Exception:  # no log on disk (or no such node): show "(no output)"
-                self._disk_logs[key] = []
+                lines, total = disk_log(self.run, node, max_lines)
+                self._disk_logs[key] = ([(stream, clip_line(line)) for stream, line in lines], total)
+            except OSError:  # no log on disk: show "(no output)"
+                self._disk_logs[key] = ([], 0)
         return self._disk_logs[key]
+
+    def _flush_browser(self, state: RecordedState, selected: str | None) -> None:
+        graph = self._graph(state)
+        markup = self._render(graph)
+        info = {str(n["id"]): [str(n.get("phase") or ""), str(n.get("templateName") or "")]
+                for n in state.nodes.values()}
+        root = next((g for g in graph.nodes if not hidden_parent(g.key)), None)
+        self._updating = True  # the kernel's own choice of node: not a click
+        try:
+            with self.browser.hold_sync():
+                self.browser.svg = markup
+                # what a click on each drawn node means: a node's panel, or expanding a fold; placeholders of
+                # tasks not started yet are not clickable
+                self.browser.svg_keys = {graph.svg_id(g): g.key if g.key in state.nodes
+                                         else f"collapsed:{hidden_parent(g.key)}" for g in graph.nodes
+                                         if g.key in state.nodes or hidden_parent(g.key)}
+                self.browser.node_info = info
+                self.browser.root_svg = graph.svg_id(root) if root else ""
+                self.browser.table = node_table_html(state.nodes, selected=selected)
+                self.browser.selected = selected or ""
+        finally:
+            self._updating = False
 
     def _flush_buttons(self, state: RecordedState) -> None:
         failed = state.phase in FAILED
-        self.stop_button.disabled = state.finished
+        with self.stop_button.hold_sync():  # a disabled Stop is drawn plain, not orange as if it could be clicked
+            self.stop_button.disabled = state.finished
+            self.stop_button.button_style = "" if state.finished else "warning"
+        node = state.nodes.get(self._selected or pick_node(state.nodes) or "")
+        self.retry_node_button.disabled = not (state.finished and node is not None)
         self.retry_button.disabled = not (state.finished and failed)
         self.rerun_button.disabled = not state.finished
 
@@ -258,11 +369,19 @@ class RunView:
                 handle.update(data, raw=True)
         self.final.set()
 
-    def _graph_markup(self, state: RecordedState) -> str:
-        graph = run_graph(state.nodes, name=self.run.name, prefix=safe_prefix(self.run.name),
-                          workflow=self.run.workflow)
+    def _graph(self, state: RecordedState) -> Graph:
+        """The node tree to draw: tasks not started yet greyed from the spec (while the run goes on), and
+        sibling groups over the Argo UI's limit folded unless expanded."""
+        nodes = with_planned(state.nodes, self.run.workflow) if not state.finished else state.nodes
+        graph = run_graph(nodes, name=self.run.name, prefix=safe_prefix(self.run.name), workflow=self.run.workflow)
+        return collapse_groups(graph, expanded=self._expanded).graph
+
+    def _render(self, graph: Graph) -> str:
         with self._flush_lock:  # the renderer's layout cache has one owner at a time
             return self._renderer.render(graph)
+
+    def _graph_markup(self, state: RecordedState) -> str:
+        return self._render(self._graph(state))
 
     def _note_text(self) -> str:
         if self.superseded_by:
@@ -273,15 +392,62 @@ class RunView:
     def _on_select(self, change: dict[str, Any]) -> None:
         if self._updating:
             return
-        self._selected = change["new"] or None
+        self._selected, self._artifact = change["new"] or None, None
         self._ui_version += 1
         refresher().add(self)  # add, not poke: the refresher drops a view once its run's final state is out
+
+    def _on_click(self, change: dict[str, Any]) -> None:
+        """A click on a graph node or a table row (the page set `selected`)."""
+        if self._updating or not change["new"] or change["new"] == self._selected:
+            return
+        self._selected, self._artifact = change["new"], None
+        self._ui_version += 1
+        refresher().add(self)
+
+    def _on_browser_msg(self, _widget: Any, content: dict[str, Any], _buffers: Any) -> None:
+        if not isinstance(content, dict):
+            return
+        if content.get("event") == "expand":
+            self.expand(str(content.get("parent") or ""))
+        elif content.get("event") == "select" and content.get("node") in self.recorder.state().nodes:
+            self._on_click({"new": str(content["node"])})
+
+    def expand(self, parent: str) -> None:
+        """Show every child of `parent` (a node id; "*" for all) instead of "N hidden nodes"."""
+        self._expanded.add(EXPAND_ALL if parent == EXPAND_ALL else parent)
+        self._ui_version += 1
+        refresher().add(self)
+
+    def _on_show_all(self, change: dict[str, Any]) -> None:
+        if self._updating or not change["new"]:
+            return
+        self.show_full_log()
+
+    def show_full_log(self, node: str | None = None) -> None:
+        """Load the whole log of `node` (default: the one shown) into the log pane, up to SHOW_ALL_LINES."""
+        state = self.recorder.state()
+        key = str(self.run.node(node)["id"]) if node else (self._selected or pick_node(state.nodes))
+        if key:
+            self._selected, self._show_all, self._artifact = key, key, None
+            self._ui_version += 1
+            refresher().add(self)
+
+    def retry_selected(self) -> Run:
+        """Argo's `argo retry --node-field-selector id=<node>` for the node the panel shows: it and what
+        depends on it run again, with the failed nodes; a Succeeded node needs `--restart-successful`, which
+        the button implies for it (the Argo UI's node retry panel offers the same as a checkbox)."""
+        state = self.recorder.state()
+        key = self._selected or pick_node(state.nodes)
+        node = state.nodes.get(key or "")
+        if node is None:
+            raise ValueError("no node selected")
+        return self.retry(f"id={node['id']}", restart_successful=node.get("phase") == "Succeeded")
 
     def select(self, node: str | None) -> None:
         """Follow `node` (id or display name) in the log pane; None returns to following the active node."""
         if node is not None:
             node = str(self.run.node(node)["id"])
-        self._selected = node
+        self._selected, self._artifact = node, None
         self._ui_version += 1
         refresher().add(self)
 
@@ -293,11 +459,13 @@ class RunView:
         self.run.stop()
         self.status.value = f'<span style="font-size:12px">stopping {html.escape(self.run.name)}…</span>'
 
-    def retry(self, node: str | None = None) -> Run:
-        """Retry the failed nodes as a new run, which this widget then follows."""
+    def retry(self, node: str | None = None, *, restart_successful: bool = False) -> Run:
+        """Retry the failed nodes (and `node`, a node or field selector) as a new run, which this widget then
+        follows."""
         from argonb.notebook.actions import retry_run
 
-        return self._follow(lambda rec: retry_run(self.run, node, subscribers=[rec.on_event]), "retry")
+        return self._follow(lambda rec: retry_run(self.run, node, subscribers=[rec.on_event],
+                                                  restart_successful=restart_successful), "retry")
 
     def rerun(self) -> Run:
         """Run the same workflow again; this widget follows the new run."""
@@ -312,6 +480,7 @@ class RunView:
         with self._flush_lock:
             self.run, self.recorder = new, recorder
             self.note, self.superseded_by, self._selected = f"{what} of {old}", None, None
+            self._show_all = None
             self.final.clear()
         recorder.on_change = refresher().poke
         refresher().add(self)

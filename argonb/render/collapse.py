@@ -11,6 +11,7 @@ part start from the placeholder, so a fan-out of 1,000 pods draws as five nodes.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Collection
 from dataclasses import dataclass, field
 
 from argonb.render.graph import Edge, GNode, Graph
@@ -18,6 +19,8 @@ from argonb.render.graph import Edge, GNode, Graph
 MAX_SHOWN_CHILDREN = 3  # the Argo UI collapses a node's children when it has more than this
 PHASE_RANK = ("Error", "Failed", "Running", "Pending", "Succeeded", "Omitted", "Skipped")
 COLLAPSED_KIND = "Collapsed"
+HIDDEN_SUFFIX = "::hidden"  # a placeholder's key: its parent's key and this
+EXPAND_ALL = "*"
 
 
 @dataclass
@@ -27,7 +30,16 @@ class Collapsed:
     groups: dict[str, list[str]] = field(default_factory=dict)  # placeholder key -> the keys it stands for
 
 
-def collapse_groups(graph: Graph, max_children: int = MAX_SHOWN_CHILDREN) -> Collapsed:
+def hidden_parent(key: str) -> str | None:
+    """The node whose children a "N hidden nodes" placeholder stands for (its key), else None."""
+    return key[: -len(HIDDEN_SUFFIX)] if key.endswith(HIDDEN_SUFFIX) else None
+
+
+def collapse_groups(graph: Graph, max_children: int = MAX_SHOWN_CHILDREN,
+                    expanded: Collection[str] = ()) -> Collapsed:
+    """`expanded`: keys of nodes whose children are all drawn (the Argo UI's `expandNodes`; "*": every node)."""
+    if EXPAND_ALL in expanded:
+        return Collapsed(graph)
     children: dict[str, list[str]] = {n.key: [] for n in graph.nodes}
     for e in graph.edges:
         children[e.src].append(e.dst)
@@ -36,9 +48,9 @@ def collapse_groups(graph: Graph, max_children: int = MAX_SHOWN_CHILDREN) -> Col
     groups: dict[str, list[str]] = {}
     for n in graph.nodes:
         kids = [k for k in children[n.key] if k not in hidden]
-        if n.key in hidden or len(kids) <= max_children:
+        if n.key in hidden or len(kids) <= max_children or n.key in expanded:
             continue
-        placeholder = f"{n.key}::hidden"
+        placeholder = f"{n.key}{HIDDEN_SUFFIX}"
         groups[placeholder] = kids[1:-1]
         for k in kids[1:-1]:
             hidden.add(k)

@@ -31,6 +31,8 @@ PHASE_STYLES: dict[str, PhaseStyle] = {
     "Pending": PhaseStyle("#e3e7eb", "#8fa4b1"),
     "Skipped": PhaseStyle("#f4f5f7", "#b6bec6", dashed=True, font="#6e7781"),
     "Omitted": PhaseStyle("#f4f5f7", "#b6bec6", dashed=True, font="#6e7781"),
+    # not started yet, drawn from the spec (argonb.render.planned)
+    "Planned": PhaseStyle("#ffffff", "#c8d1da", dashed=True, font="#8c959f"),
 }
 
 # Node kinds drawn as small circles, as Argo's UI draws step and task groups.

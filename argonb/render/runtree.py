@@ -95,6 +95,10 @@ def _task_name(node_name: str, boundary_name: str) -> str:
 
 
 def _note(node: dict[str, Any]) -> str:
+    if node.get("type") == "Collapsed":  # argonb.render.collapse: the hidden members' phases
+        return str(node.get("message") or "")
+    if (node.get("detail") or {}).get("reused"):  # kept by a retry or --reuse (the recorder's event details)
+        return "kept"
     if node.get("type") == "Retry":
         return "retry"
     if node.get("type") == "Suspend":

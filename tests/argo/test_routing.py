@@ -96,6 +96,6 @@ def test_notebook_cell_with_backend_argo(argo_env):
     session = ip.magics_manager.registry["WorkflowMagics"].session
     view = session.views[run.name]
     assert view.final.wait(10)
-    assert "hello world" in view.log.value
+    assert "hello world" in view.log.text
     assert (view.progress.value, view.progress.max) == (1, 1)
     assert "argonb_succeeded" in view.header.value

@@ -32,11 +32,11 @@ def test_cell_returns_at_once_and_the_widget_goes_live(ip, session, gate):
     gate.touch()
     assert wait_for(view, timeout=30)
     assert run.phase == "Succeeded" and view.final.is_set()
-    assert "argonb_succeeded" in view.header.value and "argonb_failed" not in view.graph.value
+    assert "argonb_succeeded" in view.header.value and "argonb_failed" not in view.browser.svg
     assert (view.progress.value, view.progress.max, view.progress.bar_style) == (2, 2, "success")
     assert view.stop_button.disabled and view.retry_button.disabled and not view.rerun_button.disabled
-    assert "second" in view.table.value
-    assert "second" in view.log.value  # follows the last node once nothing runs or failed
+    assert "second" in view.browser.table
+    assert "second" in view.log.text  # follows the last node once nothing runs or failed
 
 
 def test_wait_on_a_failing_workflow_does_not_raise(ip, session):
@@ -46,7 +46,7 @@ def test_wait_on_a_failing_workflow_does_not_raise(ip, session):
     assert run.done and run.phase == "Failed" and ip.user_ns["_"] is run
     view = view_of(session, run)
     assert view.final.is_set()
-    assert "boom" in view.log.value and "log of bad" in view.log.value  # auto-selects the failed node
+    assert "boom" in view.log.text and "log of bad" in view.log.text  # auto-selects the failed node
     assert "exit code 3" in view.detail.value
     assert not view.retry_button.disabled and view.progress.bar_style == "danger"
     snapshot = view.snapshot()
@@ -184,7 +184,7 @@ def test_a_run_started_elsewhere_displays_as_a_live_view(ip, session):
     assert ip.run_cell("outside").success
     view = session.views[run.name]
     assert view.run is run and view.final.wait(10)
-    assert "boom" in view.log.value  # logs read back from disk for runs that ended before subscribing
+    assert "boom" in view.log.text  # logs read back from disk for runs that ended before subscribing
     html = ip.display_formatter.formatters["text/html"].lookup(run)(run)  # terminal shells disable HTML
     assert "argonb-snapshot" in html and "argonb_failed" in html and "boom" in html
 

@@ -84,7 +84,10 @@ def test_live_run_saves_final_widget_state_and_snapshot(tmp_path, monkeypatch, g
     assert model_values(nb, "IntProgressModel", "bar_style") == ["success"]
     buttons = {m["state"]["description"]: m["state"]["disabled"] for m in widget_models(nb)
                if m["model_name"] == "ButtonModel"}
-    assert buttons == {"Stop": True, "Retry failed nodes": True, "Re-run": False}
+    assert buttons == {"Stop": True, "Retry failed nodes": True, "Re-run": False, "Retry this node": False}
+    stop = next(m["state"] for m in widget_models(nb) if m["model_name"] == "ButtonModel"
+                and m["state"]["description"] == "Stop")
+    assert stop["button_style"] == ""  # bug 6: a disabled Stop is not drawn orange
     assert len(json.dumps(nb.metadata["widgets"])) < 200_000
 
 
@@ -103,8 +106,8 @@ def test_failed_wait_run_then_retry_from_the_notebook(tmp_path, monkeypatch):
     assert nb.cells[2].outputs[0]["data"]["text/plain"] == "'Failed'"
     retried = only_display(nb.cells[3])["text/html"]
     assert "retry of failing-" in retried and "boom" in retried
-    logs = [v for v in model_values(nb, "HTMLModel", "value") if v and "argonb-log" in v]
-    assert any("boom" in v for v in logs)
+    logs = [m["state"] for m in widget_models(nb) if m["model_name"] == "AnyModel" and "lines" in m["state"]]
+    assert any(["stderr", "boom"] in log["lines"] for log in logs)  # stderr kept apart for the pane
     retry = [m["state"]["disabled"] for m in widget_models(nb) if m["model_name"] == "ButtonModel"
              and m["state"]["description"] == "Retry failed nodes"]
     assert retry == [False]  # the retried run failed too: retry stays available
