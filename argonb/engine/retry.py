@@ -9,7 +9,6 @@ measured from the first attempt's start.
 from __future__ import annotations
 
 import os
-import re
 from typing import Any
 
 from argonb.engine.durations import parse_duration
@@ -103,7 +102,7 @@ class RetryExec(Exec):
         retry_error = policy in ("Always", "OnError")
         if policy == "OnTransientError":
             pattern = os.environ.get("TRANSIENT_ERROR_PATTERN")
-            retry_failed = retry_error = bool(pattern and re.search(pattern, last.message))
+            retry_failed = retry_error = bool(pattern) and _transient(pattern, last.message)
         if (last.phase is NodePhase.FAILED and not retry_failed) or (last.phase is NodePhase.ERROR and not retry_error):
             return last.message
         limit = self.strategy.get("limit")
@@ -166,3 +165,13 @@ def _humanize(seconds: float) -> str:
     if seconds < 60:
         return f"{int(seconds)} seconds"
     return f"{int(seconds // 60)} minutes"
+
+
+def _transient(pattern: str, message: str) -> bool:
+    """util/errors/errors.go matchTransientErrPattern: Go's regexp; an invalid pattern matches nothing."""
+    from argonb.expr.goregex import RegexpError, compile_go
+
+    try:
+        return compile_go(pattern).match_string(message)
+    except RegexpError:
+        return False

@@ -23,6 +23,7 @@ from typing import Any
 from argonb.expr import runtime as rt
 from argonb.expr.errors import ExprError
 from argonb.expr.gofmt import go_quote, go_type_name
+from argonb.expr.goregex import compile_go
 
 __all__ = ["Program", "compile_expr", "evaluate", "parse", "referenced_variables"]
 
@@ -1053,7 +1054,7 @@ _BINARY_FUNCS: dict[str, Callable[[Any, Any], Any]] = {
     "^": rt.exponent,
     "in": rt.in_op,
     "..": _range,
-    "matches": _string_op("matches", lambda a, b: rt.go_regex(b).search(a) is not None),
+    "matches": _string_op("matches", lambda a, b: compile_go(b).match_string(a)),
     "contains": _string_op("contains", lambda a, b: b in a),
     "startsWith": _string_op("startsWith", lambda a, b: a.startswith(b)),
     "endsWith": _string_op("endsWith", lambda a, b: a.endswith(b)),
