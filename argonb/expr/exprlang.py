@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
+from argonb.expr import amplifiers, limits
 from argonb.expr import runtime as rt
 from argonb.expr.errors import ExprError
 from argonb.expr.gofmt import go_quote, go_type_name
@@ -853,6 +854,13 @@ class _Compiler:
         if special is not None:
             return special(left, right, op)
         fn = _BINARY_FUNCS[op]
+        if op == "+":   # the one operator that builds a bigger value: refuse before concatenating
+            def plus(ctx: Ctx) -> Any:
+                a, b = left(ctx), right(ctx)
+                limits.reserve(limits.value_bytes(a) + limits.value_bytes(b), "the result of +")
+                return limits.charge(fn(a, b), "the result of +")
+
+            return plus
         return lambda ctx: fn(left(ctx), right(ctx))
 
     def c_cond(self, node: Node, lets: frozenset[str]) -> Fn:
@@ -900,12 +908,18 @@ class _Compiler:
 
     def c_array(self, node: Node, lets: frozenset[str]) -> Fn:
         fns = [self.compile(c, lets) for c in node.children]
-        return lambda ctx: [f(ctx) for f in fns]
+
+        def array(ctx: Ctx) -> list[Any]:
+            limits.mem_grow(len(fns))
+            return [f(ctx) for f in fns]
+
+        return array
 
     def c_map(self, node: Node, lets: frozenset[str]) -> Fn:
         pairs = [(self.compile(p.children[0], lets), self.compile(p.children[1], lets)) for p in node.children]
 
         def mapping(ctx: Ctx) -> dict[str, Any]:
+            limits.mem_grow(len(pairs))
             out: dict[str, Any] = {}
             for kf, vf in pairs:
                 key = kf(ctx)
@@ -977,10 +991,17 @@ class _Compiler:
                 pred = exprfuncs.current_item
             extra = [self.compile(c, lets) for c in node.children[2:]]
             impl = exprfuncs.PREDICATES[name]
-            return lambda ctx: impl(ctx, coll(ctx), pred, [e(ctx) for e in extra])
+            return lambda ctx: limits.charge(impl(ctx, coll(ctx), pred, [e(ctx) for e in extra]), f"the result of {name}")
         fns = [self.compile(c, lets) for c in node.children]
         func = exprfuncs.BUILTINS[name]
-        return lambda ctx: func(*[f(ctx) for f in fns])
+
+        def builtin(ctx: Ctx) -> Any:
+            args = [f(ctx) for f in fns]
+            limits.step()
+            amplifiers.check(amplifiers.EXPR_BUILTINS, name, args)
+            return limits.charge(func(*args), f"the result of {name}")
+
+        return builtin
 
     def c_predicate(self, node: Node, lets: frozenset[str]) -> Fn:
         raise ExprError("unexpected predicate")
@@ -1033,8 +1054,7 @@ def _string_op(op: str, test: Callable[[str, str], bool]) -> Callable[[Any, Any]
 
 def _range(a: Any, b: Any) -> list[int]:
     lo, hi = rt.to_int(a), rt.to_int(b)
-    if hi - lo + 1 > 10_000_000:
-        raise ExprError("memory budget exceeded")
+    limits.mem_grow(hi - lo + 1)   # vm.go OpRange, before the list exists
     return list(range(lo, hi + 1))
 
 
@@ -1083,8 +1103,9 @@ def invoke(fn: Any, args: list[Any]) -> Any:
         raise ExprError("invalid operation: cannot call nil")
     if not callable(fn):
         raise ExprError(f"invalid operation: cannot call non-function of type {go_type_name(fn)}")
+    limits.step()
     try:
-        return fn(*args)
+        return limits.charge(fn(*args), f"the result of {getattr(fn, 'name', 'a function')}")
     except ExprError:
         raise
     except RecursionError:
@@ -1110,7 +1131,10 @@ class Program:
             if name not in env and not _is_helper(name):
                 raise ExprError(format_error(f"unknown name {name}", self.source, pos))
         try:
-            return self.fn(Ctx(env))
+            with limits.evaluation():
+                return self.fn(Ctx(env))
+        except limits.ExprLimitError as exc:
+            raise limits.ExprLimitError(f"{exc.message}: in expression {_excerpt(self.source)}") from None
         except ExprError:
             raise
         except _NilChain:
@@ -1119,6 +1143,10 @@ class Program:
             raise ExprError("recursion depth exceeded") from None
         except Exception as exc:  # noqa: BLE001 - any Go panic surfaces as an expression error
             raise ExprError(f"{type(exc).__name__}: {exc}") from None
+
+
+def _excerpt(source: str) -> str:
+    return go_quote(source if len(source) <= 200 else source[:200] + "...")
 
 
 def _is_helper(name: str) -> bool:

@@ -20,6 +20,7 @@ from functools import lru_cache
 
 import re2
 
+from argonb.expr import limits
 from argonb.expr.errors import ExprError
 from argonb.expr.gofmt import go_quote
 
@@ -307,6 +308,7 @@ class GoRegexp:
         found: list[list[tuple[int, int]]] = []
         pos, prev_end = 0, -1
         while len(found) < n and pos <= len(text):
+            _bounded(len(found), 32 * len(found), "the matches of a regexp")
             spans = self._spans(text, pos)
             if spans is None:
                 break
@@ -375,7 +377,10 @@ class GoRegexp:
         """`Regexp.replaceAll`: no replacement for an empty match right after a match."""
         out = bytearray()
         last_end = search = 0
+        iterations = 0
         while search <= len(text):
+            _bounded(iterations, len(out), "the result of a regexp replacement")
+            iterations += 1
             spans = self._spans(text, search)
             if spans is None:
                 break
@@ -420,6 +425,13 @@ class GoRegexp:
                     out.extend(text[spans[index][0]:spans[index][1]])
                     break
         out.extend(template)
+
+
+def _bounded(iteration: int, size: int, what: str) -> None:
+    """Every match is a step of the evaluation's budget; the output so far must fit its bounds."""
+    limits.step()
+    if iteration % 1024 == 1023:
+        limits.reserve(size, what)
 
 
 def _extract(template: bytes) -> tuple[str, int, bytes] | None:

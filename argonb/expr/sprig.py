@@ -23,7 +23,7 @@ from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from argonb.expr import gotime
+from argonb.expr import amplifiers, gotime
 from argonb.expr.errors import ExprError
 from argonb.expr.gofmt import GoJSONError, go_json, go_quote, go_sprint, go_type_name, is_number
 from argonb.expr.goregex import compile_go, must_compile, quote_meta
@@ -61,6 +61,7 @@ class GoFunc:
             raise ExprError(f"invalid number of arguments: expected at least {n}, got {len(args)}")
         codes = self.params + (self.variadic or "") * (len(args) - n)
         converted = [_coerce(code, arg) for code, arg in zip(codes, args, strict=True)]
+        amplifiers.check(amplifiers.SPRIG, self.name, converted)
         return self.fn(*converted)
 
 
