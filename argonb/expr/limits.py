@@ -10,8 +10,8 @@ One evaluation gets a `Budget`:
   (`repeat`, `until`, `seq`, `replace`, `join`, JSON and `%v` rendering...) reserve their size
   before they build anything;
 - the process may not grow by more than `ARGONB_EXPR_MAX_MEMORY_BYTES` (default 256 MiB) during
-  the evaluation (resident memory, read from /proc every 1024 steps and after every value of
-  1 MiB or more): this bounds what many values held together take, and only what is alive counts,
+  the evaluation (resident memory, read from /proc every 1024 steps and every 4 MiB of values
+  built): this bounds what many values held together take, and only what is alive counts,
   so a loop that rebuilds a string is limited by time, not by the garbage it leaves;
 - every function call and every predicate iteration is a step: at most `ARGONB_EXPR_MAX_STEPS`
   (default 10,000,000, some seconds of work);
@@ -43,7 +43,7 @@ __all__ = [
 _LIST_ITEM_BYTES = 32
 _MAP_ENTRY_BYTES = 64
 _CLOCK_EVERY = 1024   # steps between two looks at the clock, the interrupt switch and memory
-_BIG_VALUE = 1 << 20
+_LOOK_EVERY_BYTES = 4 << 20   # values built between two looks at memory (and the clock)
 _PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
 
 
@@ -105,13 +105,14 @@ def value_bytes(value: Any) -> int:
 class Budget:
     """What one evaluation has used so far."""
 
-    __slots__ = ("deadline", "expr_memory", "interrupt", "limits", "rss_start", "steps")
+    __slots__ = ("deadline", "expr_memory", "interrupt", "limits", "rss_start", "steps", "unchecked")
 
     def __init__(self, limits: Limits, interrupt: Callable[[], bool] | None) -> None:
         self.limits = limits
         self.steps = 0
         self.expr_memory = 0
         self.rss_start = resident_bytes()
+        self.unchecked = 0   # bytes of values built since memory was last looked at
         self.deadline = time.monotonic() + limits.max_seconds
         self.interrupt = interrupt
 
@@ -149,7 +150,9 @@ class Budget:
     def charge(self, size: int, what: str) -> None:
         """Check a value just built; a big one is a moment to look at the clock and memory too."""
         self.reserve(size, what)
-        if size >= _BIG_VALUE:
+        self.unchecked += size
+        if self.unchecked >= _LOOK_EVERY_BYTES:
+            self.unchecked = 0
             self.check_clock()
 
 

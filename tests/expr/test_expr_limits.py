@@ -90,7 +90,7 @@ def test_expression_bombs_are_refused_with_bounded_memory() -> None:
         assert "ARGONB_EXPR_" in message, (source, message)
         assert "in expression" in message and source.split("\\")[0][:30] in message, (source, message)
         assert seconds < 20, (source, seconds)
-    assert result["rss"] < 600 << 20
+    assert result["rss"] < 500 << 20
 
 
 def test_step_bound_and_its_override(monkeypatch: pytest.MonkeyPatch) -> None:
