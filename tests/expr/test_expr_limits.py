@@ -19,7 +19,7 @@ from tests.engine.helpers import by_display, run_yaml
 
 _REPO = Path(__file__).resolve().parents[2]
 
-# Expected values from expr-lang v1.17.8 itself (expr.Compile + expr.Run, as Argo calls them):
+# Expected values from expr-lang itself (v1.17.8, Argo's version, + 3 commits) (expr.Compile + expr.Run, as Argo calls them):
 # vm/vm.go memGrow panics "memory budget exceeded" once conf.DefaultMemoryBudget (1e6) is reached,
 # charged by ranges, array/map literals, map/filter results, sortBy and the Safe builtins.
 _BUDGET = "memory budget exceeded"
