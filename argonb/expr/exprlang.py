@@ -857,8 +857,11 @@ class _Compiler:
         if op == "+":   # the one operator that builds a bigger value: refuse before concatenating
             def plus(ctx: Ctx) -> Any:
                 a, b = left(ctx), right(ctx)
-                limits.reserve(limits.value_bytes(a) + limits.value_bytes(b), "the result of +")
-                return limits.charge(fn(a, b), "the result of +")
+                if type(a) is not type(b) or type(a) not in (str, list):
+                    return fn(a, b)
+                if len(a) + len(b) >= 1024:   # refuse before concatenating; small ones are not worth a look
+                    limits.reserve(limits.value_bytes(a) + limits.value_bytes(b), "the result of +")
+                return limits.charge(fn(a, b), "+")
 
             return plus
         return lambda ctx: fn(left(ctx), right(ctx))
@@ -991,7 +994,7 @@ class _Compiler:
                 pred = exprfuncs.current_item
             extra = [self.compile(c, lets) for c in node.children[2:]]
             impl = exprfuncs.PREDICATES[name]
-            return lambda ctx: limits.charge(impl(ctx, coll(ctx), pred, [e(ctx) for e in extra]), f"the result of {name}")
+            return lambda ctx: limits.charge(impl(ctx, coll(ctx), pred, [e(ctx) for e in extra]), name)
         fns = [self.compile(c, lets) for c in node.children]
         func = exprfuncs.BUILTINS[name]
 
@@ -999,7 +1002,7 @@ class _Compiler:
             args = [f(ctx) for f in fns]
             limits.step()
             amplifiers.check(amplifiers.EXPR_BUILTINS, name, args)
-            return limits.charge(func(*args), f"the result of {name}")
+            return limits.charge(func(*args), name)
 
         return builtin
 
@@ -1105,7 +1108,7 @@ def invoke(fn: Any, args: list[Any]) -> Any:
         raise ExprError(f"invalid operation: cannot call non-function of type {go_type_name(fn)}")
     limits.step()
     try:
-        return limits.charge(fn(*args), f"the result of {getattr(fn, 'name', 'a function')}")
+        return limits.charge(fn(*args), getattr(fn, "name", "a function"))
     except ExprError:
         raise
     except RecursionError:
@@ -1130,10 +1133,12 @@ class Program:
         for name, pos in self.free.items():
             if name not in env and not _is_helper(name):
                 raise ExprError(format_error(f"unknown name {name}", self.source, pos))
+        token = limits.begin()
         try:
-            with limits.evaluation():
-                return self.fn(Ctx(env))
+            return self.fn(Ctx(env))
         except limits.ExprLimitError as exc:
+            if token is None:   # an inner evaluation: the outermost one names its expression
+                raise
             raise limits.ExprLimitError(f"{exc.message}: in expression {_excerpt(self.source)}") from None
         except ExprError:
             raise
@@ -1143,6 +1148,8 @@ class Program:
             raise ExprError("recursion depth exceeded") from None
         except Exception as exc:  # noqa: BLE001 - any Go panic surfaces as an expression error
             raise ExprError(f"{type(exc).__name__}: {exc}") from None
+        finally:
+            limits.end(token)
 
 
 def _excerpt(source: str) -> str:

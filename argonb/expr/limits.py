@@ -35,15 +35,15 @@ from typing import Any
 from argonb.expr.errors import ExprError
 
 __all__ = [
-    "EXPR_MEMORY_BUDGET", "Budget", "ExprLimitError", "Limits", "charge", "current", "evaluation", "mem_grow",
-    "reserve", "reserve_items",
-    "set_interrupt", "step", "value_bytes",
+    "EXPR_MEMORY_BUDGET", "Budget", "ExprLimitError", "Limits", "begin", "charge", "current", "end", "evaluation",
+    "mem_grow", "reserve", "reserve_items", "set_interrupt", "step", "value_bytes",
 ]
 
 _LIST_ITEM_BYTES = 32
 _MAP_ENTRY_BYTES = 64
 _CLOCK_EVERY = 1024   # steps between two looks at the clock, the interrupt switch and memory
 _LOOK_EVERY_BYTES = 4 << 20   # values built between two looks at memory (and the clock)
+_SMALL_VALUE = 64 << 10       # smaller values are not measured one by one
 _PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
 
 
@@ -103,37 +103,59 @@ def value_bytes(value: Any) -> int:
 
 
 class Budget:
-    """What one evaluation has used so far."""
+    """What one evaluation has used so far.
 
-    __slots__ = ("deadline", "expr_memory", "interrupt", "limits", "rss_start", "steps", "unchecked")
+    The environment is read (`limits`) only at the first look that needs a bound: most evaluations
+    take a handful of steps and small values, and reading four variables each time would double
+    what a simple `{{=...}}` costs.
+    """
 
-    def __init__(self, limits: Limits, interrupt: Callable[[], bool] | None) -> None:
-        self.limits = limits
+    __slots__ = ("_limits", "expr_memory", "interrupt", "next_look", "rss_start", "started", "steps", "unchecked")
+
+    def __init__(self, limits: Limits | None, interrupt: Callable[[], bool] | None) -> None:
+        self._limits = limits
         self.steps = 0
+        self.next_look = _CLOCK_EVERY   # the step count of the next look at the bounds
         self.expr_memory = 0
-        self.rss_start = resident_bytes()
+        self.rss_start: int | None = -1   # read at the first look at memory
         self.unchecked = 0   # bytes of values built since memory was last looked at
-        self.deadline = time.monotonic() + limits.max_seconds
+        self.started = time.monotonic()
         self.interrupt = interrupt
 
+    @property
+    def limits(self) -> Limits:
+        if self._limits is None:
+            self._limits = _limits_from_env()
+        return self._limits
+
+    @limits.setter
+    def limits(self, value: Limits) -> None:
+        self._limits = value
+
     def step(self, n: int = 1) -> None:
-        before = self.steps
         self.steps += n
+        if self.steps >= self.next_look:
+            self._look_at_steps()
+
+    def _look_at_steps(self) -> None:
         if self.steps > self.limits.max_steps:
             raise ExprLimitError(f"evaluation took more than {self.limits.max_steps} steps "
                                  "(argonb's bound, ARGONB_EXPR_MAX_STEPS)")
-        if before // _CLOCK_EVERY != self.steps // _CLOCK_EVERY:
-            self.check_clock()
+        self.next_look = min(self.steps + _CLOCK_EVERY, self.limits.max_steps + 1)
+        self.check_clock()
 
     def check_clock(self) -> None:
         if self.interrupt is not None and self.interrupt():
             raise ExprLimitError("evaluation interrupted: the run is stopping")
-        if time.monotonic() > self.deadline:
+        if time.monotonic() - self.started > self.limits.max_seconds:
             raise ExprLimitError(f"evaluation ran longer than {self.limits.max_seconds:g} s "
                                  "(argonb's bound, ARGONB_EXPR_MAX_SECONDS)")
         self.check_memory()
 
     def check_memory(self) -> None:
+        if self.rss_start == -1:
+            self.rss_start = resident_bytes()
+            return
         if self.rss_start is None:
             return
         rss = resident_bytes()
@@ -154,7 +176,6 @@ class Budget:
         if self.unchecked >= _LOOK_EVERY_BYTES:
             self.unchecked = 0
             self.check_clock()
-
 
     def mem_grow(self, size: int) -> None:
         """expr-lang's own bound (vm/vm.go memGrow): Argo runs every expression with
@@ -179,19 +200,45 @@ def set_interrupt(check: Callable[[], bool] | None) -> None:
     _state.interrupt = check
 
 
+def begin() -> Budget | None:
+    """Start the budget of one evaluation; returns None when an outer evaluation's budget is in force
+    (a helper evaluating again shares it). Pair with `end(token)`."""
+    if current() is not None:
+        return None
+    budget = Budget(None, getattr(_state, "interrupt", None))
+    _state.budget = budget
+    return budget
+
+
+def end(token: Budget | None) -> None:
+    if token is not None:
+        _state.budget = None
+
+
 @contextmanager
 def evaluation(limits: Limits | None = None) -> Iterator[Budget]:
-    """The budget of one evaluation; a nested evaluation (a helper evaluating again) shares it."""
-    outer = current()
-    if outer is not None:
-        yield outer
-        return
-    budget = Budget(limits or Limits.from_env(), getattr(_state, "interrupt", None))
-    _state.budget = budget
+    """`begin`/`end` as a context manager (for callers outside the hot path)."""
+    token = begin()
+    if token is not None and limits is not None:
+        token.limits = limits
     try:
-        yield budget
+        yield current()  # type: ignore[misc]
     finally:
-        _state.budget = None
+        end(token)
+
+
+_ENV_NAMES = ("ARGONB_EXPR_MAX_VALUE_BYTES", "ARGONB_EXPR_MAX_MEMORY_BYTES", "ARGONB_EXPR_MAX_STEPS",
+              "ARGONB_EXPR_MAX_SECONDS")
+_limits_cache: tuple[tuple[str | None, ...], Limits] | None = None
+
+
+def _limits_from_env() -> Limits:
+    """`Limits.from_env`, parsed again only when one of the variables changed."""
+    global _limits_cache
+    key = tuple(os.environ.get(name) for name in _ENV_NAMES)
+    if _limits_cache is None or _limits_cache[0] != key:
+        _limits_cache = (key, Limits.from_env())
+    return _limits_cache[1]
 
 
 def step(n: int = 1) -> None:
@@ -216,13 +263,22 @@ def reserve_items(count: int, what: str) -> None:
     reserve(_LIST_ITEM_BYTES * max(count, 0), what)
 
 
-def charge(value: Any, what: str = "a value") -> Any:
-    """Measure a value just produced (returned unchanged)."""
-    budget = current()
-    if budget is not None:
-        size = value_bytes(value)
-        if size:
-            budget.charge(size, what)
+_SCALARS = frozenset({int, float, bool, type(None)})
+
+
+def charge(value: Any, name: str = "a value") -> Any:
+    """Measure a value just produced (returned unchanged); `name` says what produced it.
+
+    Values under 64 KiB are not looked at: the steps between two of them bound what they can add
+    up to before the next look at memory, and most values are small, so this stays cheap.
+    """
+    if type(value) in _SCALARS:
+        return value
+    size = value_bytes(value)
+    if size >= _SMALL_VALUE:
+        budget = current()
+        if budget is not None:
+            budget.charge(size, f"the result of {name}")
     return value
 
 
