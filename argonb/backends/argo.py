@@ -44,6 +44,8 @@ from argonb.backends.argo_client import (
     ArgoNotFound,
     ArgoUnavailable,
     WatchUnsupported,
+    check_workflow,
+    one_line,
 )
 from argonb.backends.argo_errors import ArgoRejected, rejected
 from argonb.backends.argo_manifest import Submission, TemplateObject, prepare
@@ -309,8 +311,13 @@ class ArgoRun:
                         skip -= 1
                         continue
                     self._on_log(str(entry.get("podName") or pod), str(entry.get("content", "")))
-        except (ArgoError, ArgoUnavailable, OSError, http.client.HTTPException) as exc:
-            log.debug("no log for pod %s: %s", pod, exc)
+        except (ArgoError, ArgoUnavailable, OSError, http.client.HTTPException, ValueError) as exc:
+            log.debug("no log for pod %s: %s", pod, self._safe(exc))
+
+    def _safe(self, exc: BaseException) -> str:
+        """An exception's text as one line with every echo of the token masked (http.client's texts quote
+        the server's bytes)."""
+        return one_line(self._client.config.redact(str(exc)))
 
     # ---- following ------------------------------------------------------------------------------------------
     def follow(self) -> ArgoRun:
@@ -347,9 +354,9 @@ class ArgoRun:
     def _follow_status(self) -> None:
         try:
             self._status_loop()
-        except Exception as exc:  # never leave a waiter hanging
-            log.exception("following %s failed", self.name)
-            self._lost(f"argonb stopped following the workflow: {exc}")
+        except Exception as exc:  # never leave a waiter hanging; the run's message says why, in one line
+            log.debug("following %s failed: %s: %s", self.name, type(exc).__name__, self._safe(exc))
+            self._lost(f"argonb stopped following the workflow: {self._safe(exc)}")
         finally:
             self._finalize()
 
@@ -375,8 +382,8 @@ class ArgoRun:
                             return
                         if kind == "ERROR":
                             break
-                        if isinstance(obj, dict):
-                            self._apply(obj)
+                        if obj is not None:
+                            self._apply(check_workflow(obj, method="GET", path="workflow-events"))
                         if self._terminal.is_set() or self._closing.is_set():
                             return
                     if not received:  # ended at once: a proxy that cannot stream? (after 3 times: poll)
@@ -398,7 +405,7 @@ class ArgoRun:
                 except (ArgoError, ArgoUnavailable, OSError, http.client.HTTPException, ValueError) as exc:
                     if self._closing.is_set():
                         return
-                    log.debug("watch of %s broke: %s", self.name, exc)
+                    log.debug("watch of %s broke: %s", self.name, self._safe(exc))
                     failures = self._watch_failed(failures)
                 finally:
                     if stream is not None:
@@ -417,9 +424,9 @@ class ArgoRun:
                 except (ArgoError, ArgoUnavailable, OSError, http.client.HTTPException, ValueError) as exc:
                     failures += 1
                     interval = min(interval * 2, self.poll_max)
-                    log.debug("polling %s failed (%d): %s", self.name, failures, exc)
+                    log.debug("polling %s failed (%d): %s", self.name, failures, self._safe(exc))
                     if time.monotonic() - last_ok > self.lost_after:
-                        self._lost(f"lost contact with the Argo server for {self.lost_after:.0f}s: {exc}")
+                        self._lost(f"lost contact with the Argo server for {self.lost_after:.0f}s: {self._safe(exc)}")
                         return
                 if self._terminal.is_set():
                     return
@@ -509,10 +516,10 @@ class ArgoRun:
                         self._log_clean = True
                         return
                 except (ArgoAuthError, ArgoNotFound) as exc:
-                    log.debug("no log stream for %s: %s", self.name, exc)
+                    log.debug("no log stream for %s: %s", self.name, self._safe(exc))
                     return
                 except (ArgoError, ArgoUnavailable, OSError, http.client.HTTPException, ValueError) as exc:
-                    log.debug("log stream of %s broke: %s", self.name, exc)
+                    log.debug("log stream of %s broke: %s", self.name, self._safe(exc))
                 finally:
                     if stream is not None:
                         self._drop_stream(stream)
@@ -667,7 +674,7 @@ def _ordered(changed: list[str], nodes: dict[str, dict[str, Any]], root: str) ->
 # ---- entry points -------------------------------------------------------------------------------------------
 def connect(server: str | None = None, namespace: str | None = None, token: str | None = None, *,
             secure: bool | None = None, insecure_skip_verify: bool | None = None, base_href: str | None = None,
-            config: ArgoConfig | None = None, timeout: float = 30.0) -> ArgoClient:
+            config: ArgoConfig | None = None, timeout: float | None = None) -> ArgoClient:
     """An `ArgoClient` from explicit settings or the argo CLI's environment variables."""
     if config is None:
         config = ArgoConfig.from_env(server, namespace, token, secure=secure,

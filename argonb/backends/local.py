@@ -15,6 +15,7 @@ Emulation rules (ARGO-SEMANTICS §5.1, §5.2, §12.4):
 
 from __future__ import annotations
 
+import atexit
 import functools
 import math
 import os
@@ -31,7 +32,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from argonb.backends import reaper
+from argonb.backends import leftovers, reaper
 from argonb.backends.images import effective_argv, split_image
 from argonb.backends.podlogs import RESULT_LIMIT as RESULT_LIMIT  # re-exported: tests and docs name it here
 from argonb.backends.podlogs import Stream as _Stream
@@ -71,15 +72,23 @@ class LocalBackend:
             return PodResult(exit_code=None, error=f"cannot prepare pod: {exc}")
         if not argv:
             return PodResult(exit_code=None, error=_no_command(request.image))
-        for init in request.init_containers:
-            code = self._run_init(request, rewrite, init, on_log, cancel)
-            if isinstance(code, PodResult):
-                return code
-        sidecars = [self._start_sidecar(request, rewrite, sc, on_log) for sc in request.sidecars]
+        sessions: list[int] = []  # every container's session: the pod's end reaches what left its group
+        since = _now_ticks()
         try:
-            result = self._run_main(request, argv, env, cwd, on_log, cancel)
+            for init in request.init_containers:
+                code = self._run_init(request, rewrite, init, on_log, cancel, sessions)
+                if isinstance(code, PodResult):
+                    return code
+            sidecars = [self._start_sidecar(request, rewrite, sc, on_log, sessions) for sc in request.sidecars]
+            try:
+                result = self._run_main(request, argv, env, cwd, on_log, cancel, sessions)
+            finally:
+                codes = [(name, _stop(proc)) for name, proc in sidecars if proc is not None]
         finally:
-            codes = [(name, _stop(proc)) for name, proc in sidecars if proc is not None]
+            # no subreaper above these processes (they are this process's children): find the rest in /proc;
+            # the watchdog keeps covering the pod until that is done
+            _SWEEPER.submit(set(sessions), {_private_home(env, request)} - {""}, since,
+                            _forget(sessions))
         for name, code in codes:
             if code not in (0, 137, 143) and not result.error:  # 137/143: killed once main exited (§5.10)
                 result.failed_container, result.failed_exit_code = name, code
@@ -119,14 +128,15 @@ class LocalBackend:
         return watcher.spawn(watch, argv, env, cwd, dirs, files)
 
     def _run_main(self, request: PodRequest, argv: list[str], env: dict[str, str], cwd: str, on_log: LogSink,
-                  cancel: threading.Event) -> PodResult:
+                  cancel: threading.Event, sessions: list[int]) -> PodResult:
         stdin: int = subprocess.DEVNULL
         terminal: tuple[int, int] | None = None
         if request.tty and request.stdin:
             terminal = os.openpty()  # a terminal on fd 0, nothing ever typed into it
             stdin = terminal[1]
         try:
-            proc = _spawn(argv, cwd, env, stdin)
+            proc = _spawn(argv, cwd, env, stdin, home=_private_home(env, request))
+            sessions.append(proc.pid)
         except OSError as exc:
             if terminal:
                 os.close(terminal[0])
@@ -149,13 +159,14 @@ class LocalBackend:
             _kill_group(proc)
 
     def _run_init(self, request: PodRequest, rewrite: PathRewriter, init: AuxContainer, on_log: LogSink,
-                  cancel: threading.Event) -> PodResult | int:
+                  cancel: threading.Event, sessions: list[int]) -> PodResult | int:
         argv, env, cwd = self._command(request, rewrite, init.image, init.command, init.args, init.env,
                                        init.working_dir, None)
         try:
-            proc = _spawn(argv, cwd, env, subprocess.DEVNULL)
+            proc = _spawn(argv, cwd, env, subprocess.DEVNULL, home=_private_home(env, request))
         except OSError as exc:
             return PodResult(exit_code=None, error=f"init container {init.name}: " + _spawn_error(argv, init.image, exc))
+        sessions.append(proc.pid)
         try:
             result = _supervise(proc, request, lambda stream, line: on_log(f"init:{init.name}", line), cancel,
                                 log_name=init.name)
@@ -167,14 +178,15 @@ class LocalBackend:
         return 0
 
     def _start_sidecar(self, request: PodRequest, rewrite: PathRewriter, sidecar: AuxContainer,
-                       on_log: LogSink) -> tuple[str, subprocess.Popen[bytes] | None]:
+                       on_log: LogSink, sessions: list[int]) -> tuple[str, subprocess.Popen[bytes] | None]:
         argv, env, cwd = self._command(request, rewrite, sidecar.image, sidecar.command, sidecar.args, sidecar.env,
                                        sidecar.working_dir, None)
         try:
-            proc = _spawn(argv, cwd, env, subprocess.DEVNULL, merge_stderr=True)
+            proc = _spawn(argv, cwd, env, subprocess.DEVNULL, merge_stderr=True, home=_private_home(env, request))
         except OSError as exc:
             on_log(f"sidecar:{sidecar.name}", _spawn_error(argv, sidecar.image, exc))
             return sidecar.name, None
+        sessions.append(proc.pid)
         pump = threading.Thread(target=_pump_sidecar, args=(proc, request, sidecar.name, on_log), daemon=True,
                                 name=f"argonb-sidecar-{sidecar.name}")
         pump.start()
@@ -249,8 +261,31 @@ class LocalBackend:
         return argv, env, str(cwd)
 
 
-def _spawn(argv: list[str], cwd: str, env: dict[str, str], stdin: int,
-           merge_stderr: bool = False) -> subprocess.Popen[bytes]:
+_SWEEPER = leftovers.Sweeper()
+atexit.register(_SWEEPER.flush)
+
+
+def _now_ticks() -> int:
+    """Now in the clock ticks of /proc's start times, a second early: CLOCK_MONOTONIC never runs ahead of the
+    clock they count (boot time on current kernels, monotonic on old ones), so no descendant starts before."""
+    return max(0, int((time.clock_gettime(time.CLOCK_MONOTONIC) - 1.0) * os.sysconf("SC_CLK_TCK")))
+
+
+def _forget(sessions: list[int]) -> Callable[[], None]:
+    """Unregister a threaded pod's process groups from the watchdog (once its leftovers are swept)."""
+    return lambda: [reaper.unregister(pgid) for pgid in sessions] and None
+
+
+def _private_home(env: dict[str, str], request: PodRequest) -> str:
+    """The pod's HOME when it is the pod's private root (unique to the pod: what its processes can be told by),
+    else "" (a template that sets HOME itself may share it with anything)."""
+    home = env.get("HOME", "")
+    return home if home == str(request.root) else ""
+
+
+def _spawn(argv: list[str], cwd: str, env: dict[str, str], stdin: int, merge_stderr: bool = False,
+           home: str = "") -> subprocess.Popen[bytes]:
+    """Start a container's process in its own session; `home`: the pod's private HOME, if it has one."""
     if stdin == subprocess.DEVNULL:
         stdin = _devnull()  # one descriptor for every pod instead of an open and a close per spawn
     # bufsize=0: the supervisor reads the raw descriptors (os.read), so no buffered reader (and its
@@ -258,7 +293,7 @@ def _spawn(argv: list[str], cwd: str, env: dict[str, str], stdin: int,
     proc = subprocess.Popen(argv, cwd=cwd, env=env, stdin=stdin, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT if merge_stderr else subprocess.PIPE, start_new_session=True,
                             bufsize=-1 if merge_stderr else 0)
-    reaper.register(proc.pid)  # its own session: the pid is the process group id
+    reaper.register(proc.pid, home)  # its own session: the pid is the process group id
     return proc
 
 
@@ -481,11 +516,7 @@ def _kill_group(proc: subprocess.Popen[bytes] | SpawnedProcess) -> None:
     """SIGTERM the whole process group, then SIGKILL what is left (grandchildren included)."""
     if proc.pid is None and (not isinstance(proc, SpawnedProcess) or proc.wait_started() is None):
         return  # the helper never started it
-    try:
-        _terminate_group(proc)
-    finally:
-        if isinstance(proc, subprocess.Popen):  # the helper's pods are its to kill if this process dies
-            reaper.unregister(proc.pid)
+    _terminate_group(proc)  # a threaded pod's group is unregistered from the watchdog once its sweep is done
 
 
 def _terminate_group(proc: subprocess.Popen[bytes] | SpawnedProcess) -> None:

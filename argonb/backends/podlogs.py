@@ -1,11 +1,12 @@
 """A container's logs on disk and as events: `main.log` (stdout and stderr in arrival order), `stdout.log`,
 `stderr.log` (each once its stream has output), and line events for the engine.
 
-While only one stream has written, its file would be a byte-for-byte copy of `main.log`: its bytes are held
-(up to `HOLD` bytes) and at the end the file is made a hard link of `main.log`, one directory entry instead of
-a second file written alongside (file creation is much of a short pod's disk work). Once both streams write, or
-one passes `HOLD`, both files are written as output arrives. Nothing in argonb reads them while the pod runs;
-`argonb logs -f` follows `main.log`, which is always written as it comes.
+While only one stream has written, its file would be a byte-for-byte copy of `main.log`, so it is not written:
+at the end it is made a hard link of `main.log` (one directory entry instead of a second copy on disk; file
+creation is much of a short pod's disk work), however large the log. When the other stream starts, the first
+stream's file is copied from `main.log` (which up to then holds exactly its bytes), in pieces, and from then on
+both stream files are written as output arrives. Nothing is held in memory for this. Nothing in argonb reads the
+stream files while the pod runs; `argonb logs -f` follows `main.log`, which is always written as it comes.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from pathlib import Path
 from argonb.engine.backend import LogSink
 
 RESULT_LIMIT = 256 * 1024  # outputs.result keeps the last 256 KiB (§5.3)
-HOLD = 1 << 20
+COPY_CHUNK = 1 << 20  # the first stream's file is copied from main.log in pieces of this size
 _LOG_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_APPEND | getattr(os, "O_CLOEXEC", 0)
 
 
@@ -45,8 +46,11 @@ class RawLog:
         if self.fd < 0:
             self.open()
         view = memoryview(data)
-        while view:
-            view = view[os.write(self.fd, view):]
+        try:
+            while view:
+                view = view[os.write(self.fd, view):]
+        except OSError as exc:  # "No space left on device" says which file (the node's message shows it)
+            raise OSError(exc.errno, exc.strerror, self.path) from None
 
     def close(self) -> None:
         if self.fd >= 0:
@@ -61,27 +65,26 @@ class PodLogs:
         prefix = "" if log_name == "main" else f"{log_name}."
         self.combined = RawLog(f"{pod_dir}/{log_name}.log", eager=eager)
         self.files = {name: RawLog(f"{pod_dir}/{prefix}{name}.log") for name in ("stdout", "stderr")}
-        self.held: dict[str, bytearray] = {"stdout": bytearray(), "stderr": bytearray()}
         self.live = False  # both stream files are written as output arrives
         self.wrote: set[str] = set()
+        self.base = 0  # bytes main.log held before this container (a pod directory used again by a retry)
 
     def write(self, stream: str, chunk: bytes) -> None:
+        if not self.wrote:
+            self.base = _size(self.combined)
+        elif not self.live and stream not in self.wrote:
+            self._go_live()  # before this chunk: main.log past `base` holds exactly the first stream's bytes
         self.combined.write(chunk)
         self.wrote.add(stream)
         if self.live:
             self.files[stream].write(chunk)
-            return
-        held = self.held[stream]
-        held += chunk
-        if len(self.wrote) > 1 or len(held) > HOLD:
-            self._go_live()
 
     def _go_live(self) -> None:
+        """Give the one stream that wrote so far its own file, a copy of `main.log` as it is now."""
         self.live = True
-        for stream, held in self.held.items():
-            if held:
-                self.files[stream].write(bytes(held))
-                held.clear()
+        if len(self.wrote) == 1:
+            (stream,) = self.wrote
+            _copy_into(self.combined.path, self.files[stream], self.base)
 
     def close(self) -> None:
         """Close everything; `main.log` exists afterwards even for a pod that printed nothing."""
@@ -91,13 +94,46 @@ class PodLogs:
         if not self.live and len(self.wrote) == 1:
             (stream,) = self.wrote
             try:
+                if self.base:  # main.log holds an earlier attempt too: the stream file gets this one's bytes
+                    raise FileExistsError
                 os.link(self.combined.path, self.files[stream].path)
-                self.held[stream].clear()
-            except OSError:  # no hard links here (or the name is taken): write the copy
-                pass
-        self._go_live()
+            except OSError:  # no hard links here, or the name is taken
+                self._go_live()
         for f in self.files.values():
             f.close()
+
+
+def _copy_into(source: str, dest: RawLog, start: int) -> None:
+    """Append `source` from `start` to its present end (and no further) to `dest`, COPY_CHUNK bytes at a time.
+    A `dest` that is `source` itself (the hard link an earlier attempt left in the same pod directory) first
+    becomes a file of its own holding all of it, so that nothing lands in `main.log` twice."""
+    if dest.fd < 0 and _same_file(source, dest.path):
+        os.unlink(dest.path)
+        start = 0
+    try:
+        fh = open(source, "rb")  # noqa: SIM115 - closed below
+    except FileNotFoundError:
+        return
+    with fh:
+        left = os.fstat(fh.fileno()).st_size - start
+        fh.seek(start)
+        while left > 0 and (chunk := fh.read(min(COPY_CHUNK, left))):
+            dest.write(chunk)
+            left -= len(chunk)
+
+
+def _size(log: RawLog) -> int:
+    try:
+        return os.fstat(log.fd).st_size if log.fd >= 0 else os.stat(log.path).st_size
+    except OSError:
+        return 0
+
+
+def _same_file(a: str, b: str) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return False
 
 
 class Stream:

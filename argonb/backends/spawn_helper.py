@@ -9,8 +9,10 @@ Messages are `marshal` tuples:
 - in:  (id, argv, env, cwd, dirs, files) + the pod's stdout and stderr pipe ends (SCM_RIGHTS)
 - out: [("ready", 0)] once started, then lists of ("spawned", id, pid) | ("failed", id, errno, message, filename) | ("exited", id, wait_status),
   everything that happened in one turn of the loop in one message (each message wakes the parent)
-Every pod gets its own session (process group). When the socket closes (the parent exited, however it died),
-every pod still running is killed (SIGKILL to its group) and the helper exits.
+Every pod gets its own session (process group). The helper is a child subreaper (leftovers.py): whatever a pod
+started that left its group or session and was orphaned becomes the helper's child, and is killed once its pod
+has ended, as a container's processes die with it. When the socket closes (the parent exited, however it
+died), every pod still running and everything adopted is killed (SIGKILL) and the helper exits.
 """
 
 import array
@@ -20,10 +22,21 @@ import os
 import select
 import signal
 import socket
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # `-I`: the script's directory is not on the path
+import leftovers  # noqa: E402  (standard library only)
 
 SOCK = socket.socket(fileno=0)
 DEVNULL = os.open(os.devnull, os.O_RDONLY | os.O_CLOEXEC)
 running = {}  # pid -> request id
+homes = {}  # pid -> the pod's HOME (its private root), while it runs
+ended = {}  # session id -> HOME of pods that ended recently (their adopted leftovers are killed)
+ENDED_KEPT = 4096
+SWEEP_FOR = 1.0  # after a pod ends, its dying processes' children are orphaned to us within this time
+sweep_until = 0.0
+ME = os.getpid()
 outbox = []  # replies of this turn of the loop
 BATCH = 8  # requests taken per turn before exits are reaped and replies sent
 paths = {}  # (program, PATH) -> resolved path
@@ -77,6 +90,10 @@ def spawn(request, fds):
         reply(("failed", rid, exc.errno or 0, exc.strerror or str(exc), exc.filename))
     else:
         running[pid] = rid
+        # HOME tells the pod's processes apart only when it is a directory made for this pod (its private root),
+        # not a HOME the template set itself
+        homes[pid] = env.get("HOME", "") if env.get("HOME") in dirs else ""
+        ended.pop(pid, None)  # a reused pid: that session is alive again
         reply(("spawned", rid, pid))
     finally:
         os.close(out)
@@ -98,22 +115,51 @@ def flush():
 
 
 def reap():
-    while running:
+    """Reap exited pods and adopted orphans; True if any child ended (a sweep is due)."""
+    global sweep_until
+    any_ended = False
+    while True:
         try:
             pid, status = os.waitpid(-1, os.WNOHANG)
         except ChildProcessError:
-            return
+            return any_ended
         if pid == 0:
-            return
+            return any_ended
         rid = running.pop(pid, None)
         if rid is not None:
             # main is gone: what it left in its group dies now, as a container's processes do when its main
-            # process exits (SIGKILL, no grace)
+            # process exits (SIGKILL, no grace); what left the group is swept below
             try:
                 os.killpg(pid, signal.SIGKILL)
             except OSError:
                 pass
+            ended[pid] = homes.pop(pid, "")
+            if len(ended) > ENDED_KEPT:
+                del ended[next(iter(ended))]
             reply(("exited", rid, status))
+        any_ended = True  # an orphan's end may orphan its own children to us
+        sweep_until = time.monotonic() + SWEEP_FOR
+
+
+def sweep():
+    """Kill the adopted processes whose pod has ended: same session as an ended pod, or its HOME; whose pod
+    cannot be told (a new session and no known HOME) once no pod runs."""
+    live_homes = set(homes.values()) - {""}
+    ended_homes = set(ended.values()) - {""}
+    for pid in leftovers.children(ME):
+        if pid in running:
+            continue
+        info = leftovers.stat(pid)
+        if info is None or info[0] == "Z":
+            continue
+        session = info[3]
+        if session in running:
+            continue
+        home = leftovers.home(pid)
+        if home and home in live_homes:
+            continue
+        if session in ended or (home and home in ended_homes) or not running:
+            leftovers.kill(pid)
 
 
 def receive():
@@ -156,17 +202,22 @@ def main():
     poller = select.poll()
     poller.register(SOCK.fileno(), select.POLLIN)
     poller.register(wake_r, select.POLLIN)
+    subreaper = leftovers.become_subreaper()
     reply(("ready", 0))
     flush()
     try:
         while True:
-            for fd, _ in poller.poll():
+            # blocks, except while the orphans of a pod that just ended may still be arriving
+            timeout = 100 if subreaper and time.monotonic() < sweep_until else None
+            for fd, _ in poller.poll(timeout):
                 if fd == wake_r:
                     drain(wake_r)
                 elif not receive():
                     return
-            reap()
+            ended_now = reap()
             flush()
+            if subreaper and (ended_now or time.monotonic() < sweep_until):
+                sweep()
     except (ConnectionError, OSError):
         return
     finally:
@@ -175,6 +226,27 @@ def main():
                 os.killpg(pid, signal.SIGKILL)
             except OSError:
                 pass
+        if subreaper:
+            kill_adopted()
+
+
+def kill_adopted(limit=2.0):
+    """The parent is gone: kill every child (pods and what they left), reap, repeat while killed processes'
+    children keep being orphaned to us."""
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        kids = leftovers.children(ME)
+        if not kids:
+            return
+        for pid in kids:
+            leftovers.kill(pid)
+        time.sleep(0.02)
+        while True:
+            try:
+                if os.waitpid(-1, os.WNOHANG)[0] == 0:
+                    break
+            except ChildProcessError:
+                break
 
 
 if __name__ == "__main__":

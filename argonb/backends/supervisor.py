@@ -167,7 +167,9 @@ class Supervisor:
             try:
                 watch.streams[name].feed(chunk)
             except Exception as exc:  # a bug in a log sink: this pod is killed and ends in Error, as a pod
-                log.exception("pod %s: output", watch.request.pod_name)  # whose worker thread raised does
+                # whose worker thread raised does; a full disk is no bug: no traceback for it
+                (log.error if isinstance(exc, OSError) else log.exception)("pod %s: output: %s",
+                                                                           watch.request.pod_name, exc)
                 self._hand_off(watch, failure=exc)
         else:
             self._forget(fd)
@@ -241,6 +243,8 @@ class Supervisor:
                 return watch.finish(watch, timed_out, cancelled, stragglers)
             try:
                 watch.finish(watch, False, True, False)
+            except OSError as exc:  # the same write error again while draining: already reported
+                log.debug("ending pod %s: %s", watch.request.pod_name, exc)
             except Exception:
                 log.exception("ending pod %s", watch.request.pod_name)
             return PodResult(exit_code=None, error=f"argonb failed to run the pod: {failure}")

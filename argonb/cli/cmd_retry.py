@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from argonb.cli.cmd_list import RUN_HELP
+from argonb.cli.storecheck import check_recorded
 
 STARTED = "argonb: started "
 START_TIMEOUT = 60.0
@@ -79,7 +80,7 @@ def run_foreground(args: argparse.Namespace, start: Any) -> int:
     from argonb.cli.cmd_run import _wait_interruptibly
     from argonb.cli.progress import TextReporter
     from argonb.engine.backend import BackendUnavailable
-    from argonb.errors import InvalidWorkflow
+    from argonb.errors import ArgonbError, InvalidWorkflow
     from argonb.store import StoreError
 
     reporter = TextReporter(json_mode=args.output == "json")
@@ -89,7 +90,7 @@ def run_foreground(args: argparse.Namespace, start: Any) -> int:
         for diag in exc.diagnostics:
             print(diag.format_with_source(), file=sys.stderr)
         return 2
-    except (StoreError, BackendUnavailable, FileNotFoundError) as exc:
+    except (StoreError, BackendUnavailable, FileNotFoundError, ArgonbError) as exc:
         print(f"argonb: error: {exc}", file=sys.stderr)
         return 2
     if args.detached_child:
@@ -100,9 +101,8 @@ def run_foreground(args: argparse.Namespace, start: Any) -> int:
     if args.output == "json":
         json.dump(handle.to_workflow(), sys.stdout, indent=2)
         sys.stdout.write("\n")
-    if interrupted:
-        return 130
-    return 0 if handle.phase == "Succeeded" else 1
+    code = 130 if interrupted else 0 if handle.phase == "Succeeded" else 1
+    return check_recorded(handle, code)
 
 
 def spawn_detached(args: argparse.Namespace, verb: str, name: str, home: Path) -> int:

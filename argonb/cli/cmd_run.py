@@ -14,6 +14,7 @@ import threading
 from typing import Any
 
 from argonb.cli.progress import TextReporter
+from argonb.cli.storecheck import check_recorded
 
 
 def add_parser(sub: Any) -> None:
@@ -47,7 +48,7 @@ def run_command(args: argparse.Namespace) -> int:
     import os
 
     from argonb.engine.backend import BackendUnavailable
-    from argonb.errors import InvalidWorkflow
+    from argonb.errors import ArgonbError, InvalidWorkflow
     from argonb.store import StoreError, resume_edited, run_recorded
 
     try:
@@ -74,7 +75,7 @@ def run_command(args: argparse.Namespace) -> int:
     except FileNotFoundError as exc:
         print(f"{args.file}: error: cannot read file: {exc.strerror}", file=sys.stderr)
         return 2
-    except BackendUnavailable as exc:
+    except (BackendUnavailable, ArgonbError) as exc:  # e.g. the Argo server refused or failed the request
         print(f"argonb: error: {exc}", file=sys.stderr)
         return 2
     reporter.attach(handle)
@@ -83,13 +84,15 @@ def run_command(args: argparse.Namespace) -> int:
     if args.output == "json":
         json.dump(handle.to_workflow(), sys.stdout, indent=2)
         sys.stdout.write("\n")
-    if interrupted:
-        return 130
-    return 0 if handle.phase == "Succeeded" else 1
+    code = 130 if interrupted else 0 if handle.phase == "Succeeded" else 1
+    return check_recorded(handle, code)
 
 
 def _wait_interruptibly(handle: Any) -> bool:
-    """Wait for the run; on Ctrl-C stop it cleanly (children killed) and report the interruption."""
+    """Wait for the run; on Ctrl-C stop it cleanly (children killed) and report the interruption. When the
+    stop itself fails (an Argo server that refuses it), say so and stop waiting."""
+    from argonb.errors import ArgonbError
+
     done = threading.Event()
     interrupted = False
     while not done.is_set():
@@ -98,9 +101,13 @@ def _wait_interruptibly(handle: Any) -> bool:
             if handle.done:
                 done.set()
         except KeyboardInterrupt:
-            if interrupted:
-                handle.terminate()
-            interrupted = True
-            print("\nargonb: interrupted, stopping the run...", file=sys.stderr)
-            handle.stop()
+            try:
+                if interrupted:
+                    handle.terminate()
+                interrupted = True
+                print("\nargonb: interrupted, stopping the run...", file=sys.stderr)
+                handle.stop()
+            except ArgonbError as exc:
+                print(f"argonb: error: could not stop {handle.name}: {exc}", file=sys.stderr)
+                return True
     return interrupted

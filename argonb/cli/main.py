@@ -12,6 +12,7 @@ import importlib
 import sys
 
 from argonb import __version__
+from argonb.errors import ArgonbError
 
 # Sub-command modules, in the order `argonb --help` lists them.
 COMMAND_MODULES = ("run", "lint", "render", "list", "get", "logs", "retry", "resubmit", "stop", "resume", "delete",
@@ -39,8 +40,18 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("argonb: interrupted", file=sys.stderr)
         return 130
+    except ArgonbError as exc:  # a deliberate error no command reported itself: one line, never a traceback
+        print(f"argonb: error: {exc}", file=sys.stderr)
+        return 2
     except BrokenPipeError:
         return 0
+    except Exception as exc:
+        from argonb.cli.envfail import describe, is_environment_error
+
+        if not is_environment_error(exc):
+            raise
+        print(describe(args, exc), file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

@@ -161,8 +161,9 @@ def hooked_scope(engine: Engine, child: Node, prefix: str, step_name: str, scope
 
 
 def watch_hooks(engine: Engine, holder: dict[str, Any], child: Node, prefix: str, step_name: str,
-                scope: dict[str, Any], arts: dict[str, Any], ctx: TemplateContext, boundary_id: str) -> Any:
-    """Register the non-exit lifecycle hooks of a step/task (None when it has none)."""
+                scope: dict[str, Any], arts: dict[str, Any], ctx: TemplateContext, boundary_id: str, *,
+                depth: int) -> Any:
+    """Register the non-exit lifecycle hooks of a step/task (None when it has none); `depth` is theirs."""
     from argonb.engine.hooks import HookWatch
 
     hooks = {k: v for k, v in (holder.get("hooks") or {}).items() if k != "exit"}
@@ -179,13 +180,14 @@ def watch_hooks(engine: Engine, holder: dict[str, Any], child: Node, prefix: str
         except (ReferenceError_, TemplateError):
             return args
 
-    return HookWatch(engine, hooks, child, env, ctx, boundary_id, resolve)
+    return HookWatch(engine, hooks, child, env, ctx, boundary_id, resolve, depth=depth)
 
 
 def run_exit_hook(engine: Engine, holder: dict[str, Any], child: Node, prefix: str, step_name: str,
                   scope: dict[str, Any], arts: dict[str, Any], ctx: TemplateContext, boundary_id: str,
-                  on_done: Callable[[Exec], None]) -> Exec | None:
-    """`runOnExitNode`: run the hooked node's exit handler `<node>.onExit` after it completed (§8)."""
+                  on_done: Callable[[Exec], None], *, depth: int) -> Exec | None:
+    """`runOnExitNode`: run the hooked node's exit handler `<node>.onExit` after it completed (§8), as a call
+    at `depth` (the same as the hooked step's or task's)."""
     hook = exit_hook_of(holder)
     if hook is None or not child.phase.completed or engine.rt.stop_strategy == "Terminate":
         return None
@@ -207,7 +209,7 @@ def run_exit_hook(engine: Engine, holder: dict[str, Any], child: Node, prefix: s
     else:
         hook_holder = {k: hook[k] for k in ("template", "templateRef") if hook.get(k)}
         ex = engine.execute(name, hook_holder, ctx, resolved["arguments"], boundary_id=boundary_id,
-                            on_done=on_done, hooked=True)
+                            on_done=on_done, hooked=True, depth=depth)
     engine.rt.add_child(child, ex.node)
     return ex
 

@@ -190,9 +190,10 @@ class DagExec(Exec):
                 return
             watch: list[Any] = []
             ex = self.engine.execute(name, spec, self.ctx, spec.get("arguments"), boundary_id=self.node.id,
-                                     on_done=lambda ex: self._item_done(task, ex, watch), kind="tasks")
+                                     on_done=lambda ex: self._item_done(task, ex, watch), kind="tasks",
+                                     depth=self.depth + 1)
             hooks = watch_hooks(self.engine, spec, ex.node, "tasks", task.name, self.scope, self.arts, self.ctx,
-                                self.node.id)
+                                self.node.id, depth=self.depth + 1)
             if hooks is not None:
                 watch.append(hooks)
             if group is None:
@@ -245,7 +246,7 @@ class DagExec(Exec):
 
     def _exit_hook(self, task: _Task, ex: Exec) -> None:
         hook = run_exit_hook(self.engine, task.spec, ex.node, "tasks", task.name, self.scope, self.arts, self.ctx,
-                             self.node.id, lambda _: self._after_item(task))
+                             self.node.id, lambda _: self._after_item(task), depth=self.depth + 1)
         if hook is None:
             self._after_item(task)
 

@@ -14,6 +14,7 @@ from collections import ChainMap
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from argonb.engine.depth import MAX_DEPTH_MESSAGE, depth_exceeded
 from argonb.engine.model import Node, NodePhase, NodeType
 from argonb.engine.naming import pod_name
 from argonb.engine.params import ArgumentError, process_args
@@ -39,6 +40,7 @@ class Exec:
     """One node being executed."""
 
     node: Node
+    depth = 1  # Argo's stack depth of the executeTemplate call that created this node (engine.depth)
 
     def __init__(self, engine: Engine, on_done: OnDone):
         self.engine = engine
@@ -102,13 +104,17 @@ class Engine:
 
     # ---- executeTemplate -----------------------------------------------------------------------------
     def execute(self, name: str, holder: dict[str, Any], ctx: TemplateContext, args: dict[str, Any] | None, *,
-                boundary_id: str, on_done: OnDone, hooked: bool = False, kind: str | None = None) -> Exec:
+                boundary_id: str, on_done: OnDone, depth: int, hooked: bool = False, kind: str | None = None) -> Exec:
+        """`depth`: this call's stack depth, 1 for the entrypoint, exit handler and workflow hooks, one more than
+        the steps/DAG template's own for its steps, tasks and their hooks (engine/depth.py)."""
         if name in self.rt.by_name and self.rt.by_name[name].phase.fulfilled:
             return DoneExec(self, on_done, self.rt.by_name[name])
         if self.rt.shutdown_blocks(name):
             return self.error_node(name, STOP_MESSAGE.format(self.rt.stop_strategy), boundary_id=boundary_id,
                                    on_done=on_done, hooked=hooked)
         self.rt.node_templates[name] = holder_template(holder)
+        if depth_exceeded(depth):  # before resolving, as Argo checks it first
+            return self.error_node(name, MAX_DEPTH_MESSAGE, boundary_id=boundary_id, on_done=on_done, hooked=hooked)
         try:
             tmpl, tctx = ctx.resolve(holder)
             tmpl = merge_defaults(tmpl, self.defaults)
@@ -149,8 +155,8 @@ class Engine:
             if retry is not None:
                 from argonb.engine.retry import RetryExec
 
-                return RetryExec(self, name, processed, tctx, boundary_id, done, hooked, retry, holder)
-            return self.dispatch(name, processed, tctx, boundary_id, done, hooked=hooked, retried=False)
+                return RetryExec(self, name, processed, tctx, boundary_id, done, hooked, retry, holder, depth)
+            return self.dispatch(name, processed, tctx, boundary_id, done, hooked=hooked, retried=False, depth=depth)
 
         if processed.get("synchronization"):
             from argonb.engine.locked import LockedExec
@@ -193,7 +199,7 @@ class Engine:
         return node
 
     def dispatch(self, name: str, tmpl: dict[str, Any], ctx: TemplateContext, boundary_id: str, on_done: OnDone,
-                 *, hooked: bool, retried: bool) -> Exec:
+                 *, hooked: bool, retried: bool, depth: int) -> Exec:
         """Run an already-processed template as node `name`."""
         kind = template_type(tmpl)
         tname = str(tmpl.get("name", ""))
@@ -208,6 +214,7 @@ class Engine:
                                    on_done=on_done, hooked=hooked, template_name=tname)
         ex = factory(self, name, tmpl, ctx, boundary_id, on_done)
         ex.template = tmpl
+        ex.depth = depth
         self.rt.active_execs.add(ex)
         ex.start(hooked=hooked, retried=retried)  # type: ignore[attr-defined]
         return ex

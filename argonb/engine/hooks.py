@@ -18,8 +18,10 @@ class HookWatch:
     """The non-exit hooks of one hooked node (the workflow root, a step or a task)."""
 
     def __init__(self, engine: Any, hooks: dict[str, Any], parent: Node, env: Callable[[], Mapping[str, Any]],
-                 ctx: Any, boundary_id: str, resolve_args: Callable[[dict[str, Any]], dict[str, Any]] | None = None):
+                 ctx: Any, boundary_id: str, resolve_args: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
+                 *, depth: int):
         self.engine = engine
+        self.depth = depth  # the stack depth of the hooks' executeTemplate calls (engine/depth.py)
         self.rt = engine.rt
         self.hooks = {name: hook for name, hook in (hooks or {}).items() if name != "exit" and isinstance(hook, dict)}
         self.parent = parent
@@ -64,7 +66,7 @@ class HookWatch:
             args = self.resolve_args(args)
         holder = {k: hook[k] for k in ("template", "templateRef") if hook.get(k)}
         ex = self.engine.execute(node_name, holder, self.ctx, args, boundary_id=self.boundary_id,
-                                 on_done=lambda _: self._hook_done(), hooked=True)
+                                 on_done=lambda _: self._hook_done(), hooked=True, depth=self.depth)
         self.started[name] = ex
         self.rt.add_child(self.parent, ex.node)
 

@@ -109,11 +109,11 @@ class WorkflowLifecycle:
         rt.phase, rt.message = "Running", ""
         holder = {"template": rt.spec.get("entrypoint", "")}
         self.entry = self.engine.execute(rt.name, holder, rt.context, rt.spec.get("arguments"), boundary_id="",
-                                         on_done=self._entry_done)
+                                         on_done=self._entry_done, depth=1)
         from argonb.engine.hooks import HookWatch
 
         self.hooks = HookWatch(self.engine, rt.spec.get("hooks") or {}, self.entry.node, lambda: rt.globals,
-                               rt.context, "")
+                               rt.context, "", depth=1)
 
     def _entry_done(self, ex: Exec) -> None:
         rt = self.rt
@@ -130,7 +130,7 @@ class WorkflowLifecycle:
         if hook and rt.stop_strategy != "Terminate":
             holder = {k: hook[k] for k in ("template", "templateRef") if hook.get(k)}
             self.exit = self.engine.execute(f"{rt.name}.onExit", holder, rt.context, hook.get("arguments"),
-                                            boundary_id="", on_done=self._exit_done, hooked=True)
+                                            boundary_id="", on_done=self._exit_done, hooked=True, depth=1)
             return
         self._finalize()
 

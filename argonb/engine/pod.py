@@ -19,6 +19,7 @@ from argonb.engine.durations import parse_duration
 from argonb.engine.execute import STOP_MESSAGE, Engine, Exec, OnDone
 from argonb.engine.model import NodePhase, NodeType
 from argonb.engine.naming import pod_name
+from argonb.engine.outputlimit import OutputBudget
 from argonb.engine.workflow import TemplateContext
 
 DEADLINE_MESSAGE = "Pod was active on the node longer than the specified deadline"
@@ -242,27 +243,24 @@ class PodExec(Exec):
 
     def _collect_parameters(self, request: PodRequest) -> list[dict[str, Any]]:
         out = []
+        budget = OutputBudget()  # all values of one pod travel in one task result, bounded as Argo's
         for param in (self.tmpl.get("outputs") or {}).get("parameters") or []:
             entry = {k: v for k, v in param.items() if k != "valueFrom"}
             value_from = param.get("valueFrom") or {}
             if param.get("value") is not None:
-                entry["value"] = str(param["value"])
+                entry["value"] = budget.take(str(param["value"]))
             elif value_from.get("path"):
-                path = request.host_path(str(value_from["path"]))
-                try:
-                    text = path.read_text(encoding="utf-8", errors="replace") if path.is_file() else None
-                except OSError:
-                    text = None
+                text = budget.read_file(request.host_path(str(value_from["path"])))
                 if text is None:
                     if value_from.get("default") is None:
                         raise ValueError(f"open {value_from['path']}: no such file or directory "
                                          f"(output parameter {param.get('name')!r})")
-                    text = str(value_from["default"])
+                    text = budget.take(str(value_from["default"]))
                 elif text.endswith("\n"):
                     text = text[:-1]
                 entry["value"] = text
             elif value_from.get("default") is not None:
-                entry["value"] = str(value_from["default"])
+                entry["value"] = budget.take(str(value_from["default"]))
             else:
                 raise ValueError(f"output parameter {param.get('name')!r}: valueFrom "
                                  f"{json.dumps(value_from)} is not supported for pods by the local backend")

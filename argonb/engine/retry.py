@@ -22,8 +22,9 @@ from argonb.expr.template import TemplateError
 
 class RetryExec(Exec):
     def __init__(self, engine: Engine, name: str, tmpl: dict[str, Any], ctx: TemplateContext, boundary_id: str,
-                 on_done: OnDone, hooked: bool, strategy: dict[str, Any], holder: dict[str, Any]):
+                 on_done: OnDone, hooked: bool, strategy: dict[str, Any], holder: dict[str, Any], depth: int):
         super().__init__(engine, on_done)
+        self.depth = depth  # attempts are the same executeTemplate call as the Retry node
         self.name = name
         self.tmpl = tmpl
         self.template = tmpl
@@ -51,7 +52,8 @@ class RetryExec(Exec):
         except (ArgumentError, TemplateError) as exc:
             self.finish(NodePhase.ERROR, str(exc))
             return
-        ex = self.engine.dispatch(name, tmpl, self.ctx, self.boundary_id, self._attempt_done, hooked=False, retried=True)
+        ex = self.engine.dispatch(name, tmpl, self.ctx, self.boundary_id, self._attempt_done, hooked=False, retried=True,
+                                  depth=self.depth)
         self.rt.add_child(self.node, ex.node)
         self.attempts.append(ex.node)
 

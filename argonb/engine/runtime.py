@@ -24,6 +24,7 @@ from typing import Any
 
 from argonb.engine.artifacts import LocalRepository
 from argonb.engine.backend import Backend
+from argonb.engine.depth import start_thread_with_stack
 from argonb.engine.events import EventBus, NodeLog, NodeUpdated, RunFinished, RunStarted
 from argonb.engine.model import Node, NodePhase, NodeType
 from argonb.engine.naming import display_name, node_id
@@ -144,7 +145,7 @@ class Runtime:
 
         self.post(begin_uncollected)
         self._thread = threading.Thread(target=self._loop, name=f"argonb-run-{self.name}", daemon=True)
-        self._thread.start()
+        start_thread_with_stack(self._thread)  # nested templates expand on this thread's stack (engine/depth.py)
 
     def post(self, fn: Callable[[], None]) -> None:
         """Run `fn` on the loop thread (thread-safe)."""
@@ -331,7 +332,9 @@ class Runtime:
             try:
                 result = work()
             except Exception as exc:  # nothing escapes a worker thread
-                log.exception("worker error")
+                # an OSError (a full disk, a missing permission) is the environment, not a bug: the node's
+                # message says it, without a traceback
+                (log.debug if isinstance(exc, OSError) else log.exception)("worker error: %s", exc)
                 result = exc
             self.post(lambda: done(result))
 

@@ -167,10 +167,11 @@ class StepsExec(Exec):
                 self._check_group(group)
                 return
             child.ex = self.engine.execute(name, step, self.ctx, step.get("arguments"), boundary_id=self.node.id,
-                                           on_done=lambda ex: self._child_done(group, child), kind="steps")
+                                           on_done=lambda ex: self._child_done(group, child), kind="steps",
+                                           depth=self.depth + 1)
             self.rt.add_child(group.node, child.ex.node)
             child.watch = watch_hooks(self.engine, step, child.ex.node, "steps", str(step.get("name")), self.scope,
-                                      self.arts, self.ctx, self.node.id)
+                                      self.arts, self.ctx, self.node.id, depth=self.depth + 1)
 
         self.limiter.run(start)
         return True
@@ -198,7 +199,7 @@ class StepsExec(Exec):
         assert child.ex is not None
         name = str(child.step.get("name"))
         hook = run_exit_hook(self.engine, child.step, child.ex.node, "steps", name, self.scope, self.arts,
-                             self.ctx, self.node.id, lambda ex: self._hook_done(group))
+                             self.ctx, self.node.id, lambda ex: self._hook_done(group), depth=self.depth + 1)
         if hook is not None:
             child.hook = hook
             return

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from argonb.engine.events import Event
 from argonb.engine.run import Run
@@ -52,10 +53,19 @@ def run_recorded(source: Any, parameters: dict[str, Any] | None = None, *, store
     handle = run(source, parameters, backend=backend, templates=templates, home=st.home, name=name,
                  reuse=reuse, reuse_from=reuse_from, subscribers=[recorder.on_event, *subscribers], **options)
     recorder.attach(handle)
+    _recorders[handle] = recorder
     if wait:
         handle.wait()
         recorder.wait_flushed()
     return handle
+
+
+_recorders: WeakKeyDictionary[Run, RunRecorder] = WeakKeyDictionary()
+
+
+def recorder_of(handle: Run) -> RunRecorder | None:
+    """The recorder of a run started by `run_recorded` (its `problems`, `end_lost`), None for other runs."""
+    return _recorders.get(handle)
 
 
 def _clear_name(st: Store, name: str | None) -> None:

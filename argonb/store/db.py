@@ -2,7 +2,7 @@
 
 Owns: the schema of `<home>/argonb.db` (WAL mode), how a connection is opened (busy timeout, owner-only
 file modes) and how a row's owning process is recognised as alive (`owner_token`, `owner_alive`).
-Imports: stdlib only.
+Imports: argonb.store.reserve.
 
 Tables
   runs           one row per workflow name: phase, message, times, source YAML, parameters, backend, the
@@ -20,9 +20,11 @@ import socket
 import sqlite3
 from pathlib import Path
 
+from argonb.store.reserve import ensure_reserve
+
 DB_NAME = "argonb.db"
 BUSY_TIMEOUT_MS = 10_000
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: nodes.type, so that listing runs never parses node statuses
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
@@ -57,6 +59,7 @@ CREATE TABLE IF NOT EXISTS nodes (
     log_path TEXT NOT NULL DEFAULT '',
     seq INTEGER NOT NULL,
     updated REAL NOT NULL,
+    type TEXT NOT NULL DEFAULT '',
     PRIMARY KEY (run, node_id)
 );
 CREATE INDEX IF NOT EXISTS nodes_by_name ON nodes (run, name);
@@ -112,6 +115,7 @@ def prepare_home(home: Path) -> Path:
         os.close(fd)
     if path.stat().st_mode & 0o077:
         os.chmod(path, 0o600)
+    ensure_reserve(home)
     return path
 
 
@@ -129,8 +133,17 @@ def connect(path: Path) -> sqlite3.Connection:
             for statement in SCHEMA.split(";"):
                 if statement.strip():
                     conn.execute(statement)
+            _add_node_type(conn)
             conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
     return conn
+
+
+def _add_node_type(conn: sqlite3.Connection) -> None:
+    """Schema 1 -> 2: a store written by an earlier argonb gets `nodes.type`, filled from the statuses once."""
+    columns = {row[1] for row in conn.execute("PRAGMA table_info(nodes)")}
+    if "type" not in columns:
+        conn.execute("ALTER TABLE nodes ADD COLUMN type TEXT NOT NULL DEFAULT ''")
+        conn.execute("UPDATE nodes SET type=coalesce(json_extract(status, '$.type'), '')")
 
 
 def _enable_wal(conn: sqlite3.Connection) -> None:

@@ -5,7 +5,10 @@ process and db file, one short transaction per batch of what arrived in 50 ms, a
 `RunFinished`), and
 applying control requests (stop / terminate / resume) that other processes leave in the `requests` table for
 runs this process owns. `NodeLog` events are ignored: full logs are already files in the run directory.
-Imports: argonb.engine.events, argonb.store.db.
+A batch that fails is written item by item, an item that fails without its bulky parts, and what a full disk
+refuses is written with the run's end into the reserve (`store/reserve.py`); what could not be recorded as it
+was is kept in `problems` / `end_lost` for the caller to report.
+Imports: argonb.engine.events, argonb.store.db, argonb.store.reserve.
 """
 
 from __future__ import annotations
@@ -17,12 +20,13 @@ import os
 import queue
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from argonb.engine.events import Event, NodeLog, NodeUpdated, RunFinished, RunStarted
 from argonb.store.db import HOST, connect, owner_token, transaction
+from argonb.store.reserve import RESERVE_NAME, is_disk_full, release_reserve
 
 log = logging.getLogger("argonb.store")
 
@@ -68,6 +72,9 @@ class _Writer:
         self.queue: queue.SimpleQueue[_Item] = queue.SimpleQueue()
         self.urgent = threading.Event()  # a run finished or someone waits: the batch window ends now
         self.owned: dict[str, RunRecorder] = {}
+        self.problems: dict[str, list[str]] = {}  # run name -> what could not be recorded as it was
+        self.end_lost: set[str] = set()  # runs whose final phase could not be recorded at all
+        self.deferred: dict[str, dict[tuple[str, str], _Item]] = {}  # refused by a full disk, kept for the end
         self.pid = os.getpid()
         self.token = owner_token()
         self.thread = threading.Thread(target=self._loop, name=f"argonb-store-{path.parent.name}", daemon=True)
@@ -77,6 +84,12 @@ class _Writer:
         self.queue.put(item)
         if item.kind in ("finished", "barrier"):
             self.urgent.set()
+
+    def forget(self, run: str) -> None:
+        """A new attempt of a run name starts with a clean slate (called before its first event is queued)."""
+        self.problems.pop(run, None)
+        self.end_lost.discard(run)
+        self.deferred.pop(run, None)
 
     def flush(self, timeout: float = FINISH_FLUSH_TIMEOUT) -> bool:
         """Wait until everything queued so far is committed."""
@@ -123,13 +136,82 @@ class _Writer:
         try:
             with transaction(conn):
                 self._write(conn, batch)
-        except Exception:  # a broken store must never break the run; the rows are lost, the run goes on
-            log.exception("argonb store: could not record %d events", len(batch))
+            self._undefer(batch)
+        except Exception:  # a broken store must never break the run
+            # one bad value must not lose the batch (and with it the run's end): each item on its own
+            self._commit_each(conn, batch)
         for item in batch:
             if item.done is not None:
                 item.done.set()
             if item.kind == "finished" and item.event is not None:
                 self.owned.pop(item.event.run_id, None)
+
+    def _commit_each(self, conn: Any, batch: list[_Item]) -> None:
+        """Write the batch item by item; an item that cannot be written is written without its bulky parts
+        (`degraded`), and what still fails is kept in `problems` for the process that waits on the run."""
+        for item in batch:
+            if item.kind == "barrier":
+                continue
+            try:
+                with transaction(conn):
+                    self._write(conn, [item])
+                self._undefer([item])
+                continue
+            except Exception as exc:  # noqa: BLE001 - any store failure is reported, never raised into the run
+                first = exc
+            if item.kind == "finished" and is_disk_full(first) and self._finish_in_reserve(conn, item):
+                continue
+            reduced = degraded(item, first)
+            try:
+                with transaction(conn):
+                    self._write(conn, [reduced])
+                self._problem(item, f"{_what(item)} recorded without {_dropped(item)}: {first}")
+            except Exception as exc:  # noqa: BLE001
+                self._problem(item, f"{_what(item)} not recorded: {exc}")
+                if is_disk_full(exc):
+                    self._defer(reduced)
+                if item.kind == "finished" and item.event is not None:
+                    self.end_lost.add(item.event.run_id)
+
+    def _defer(self, item: _Item) -> None:
+        """Keep what a full disk refused (without its bulky parts) to be written with the run's end: the run's
+        start, its metadata and the latest snapshot of each node (with the node's first sequence number)."""
+        ev = item.event
+        pending = self.deferred.setdefault(_run_of(item), {})
+        key = _defer_key(item)
+        if isinstance(ev, NodeUpdated) and key in pending and pending[key].event is not None:
+            item = _Item(item.kind, replace(ev, seq=pending[key].event.seq), item.data)
+        pending[key] = item
+
+    def _undefer(self, written: list[_Item]) -> None:
+        """Written after all (the disk had room again): an older deferred copy must not overwrite it later."""
+        for item in written:
+            pending = self.deferred.get(_run_of(item)) if self.deferred else None
+            if pending:
+                pending.pop(_defer_key(item), None)
+
+    def _finish_in_reserve(self, conn: Any, item: _Item) -> bool:
+        """The disk is full at the run's end: free argonb's reserve and write the run's end together with
+        what was deferred. True if that worked."""
+        run = item.event.run_id if item.event is not None else ""
+        if not release_reserve(self.path.parent):
+            return False
+        pending = list(self.deferred.get(run, {}).values())
+        for final in (item, degraded(item, OSError("disk full"))):
+            try:
+                with transaction(conn):
+                    self._write(conn, [*pending, final])
+            except Exception:  # noqa: BLE001 - the next, smaller form, or give up below
+                continue
+            self.deferred.pop(run, None)
+            self._problem(item, "the disk is full: the run's end was recorded in the space argonb reserves "
+                                f"for it ({RESERVE_NAME}); free space before the next run")
+            return True
+        return False
+
+    def _problem(self, item: _Item, text: str) -> None:
+        log.debug("argonb store %s: %s", self.path, text)  # the caller reports it (`RunRecorder.problems`)
+        self.problems.setdefault(_run_of(item), []).append(text)
 
     def _write(self, conn: Any, batch: list[_Item]) -> None:
         nodes: dict[tuple[str, str], NodeUpdated] = {}
@@ -178,6 +260,10 @@ class _Writer:
                       data["backend"], data["resumed_from"], data["resubmitted_from"], name))
 
     def _write_finished(self, conn: Any, ev: RunFinished, workflow: dict[str, Any] | None) -> None:
+        # the row may be missing (its start was refused by a full disk): the end must create it, not vanish
+        conn.execute("INSERT OR IGNORE INTO runs (name, phase, created, started, updated, pid, pid_token, host)"
+                     " VALUES (?, 'Running', ?, ?, ?, ?, ?, ?)",
+                     (ev.run_id, ev.time, ev.time, time.time(), self.pid, self.token, HOST))
         conn.execute("UPDATE runs SET phase=?, message=?, finished=?, updated=? WHERE name=?",
                      (ev.phase, ev.message, ev.time, time.time(), ev.run_id))
         if workflow:
@@ -197,10 +283,11 @@ class _Writer:
              compact(data["workflow"]), now, data["name"]))
 
     _NODE_SQL = (
-        "INSERT INTO nodes (run, node_id, name, phase, status, extra, log_path, seq, updated)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        "INSERT INTO nodes (run, node_id, name, phase, status, extra, log_path, seq, updated, type)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
         " ON CONFLICT(run, node_id) DO UPDATE SET name=excluded.name, phase=excluded.phase,"
-        " status=excluded.status, extra=excluded.extra, log_path=excluded.log_path, updated=excluded.updated")
+        " status=excluded.status, extra=excluded.extra, log_path=excluded.log_path, updated=excluded.updated,"
+        " type=excluded.type")
 
     def _write_node(self, conn: Any, ev: NodeUpdated, seq: int) -> None:
         conn.execute(self._NODE_SQL, self._node_row(conn, ev, seq))
@@ -220,7 +307,7 @@ class _Writer:
     def _node_row(self, conn: Any, ev: NodeUpdated, seq: int) -> tuple[Any, ...]:
         node = ev.node
         return (ev.run_id, ev.node_id, str(node.get("name", "")), ev.phase, compact(node), compact(ev.extra),
-                self._log_path(conn, ev), seq, ev.time)
+                self._log_path(conn, ev), seq, ev.time, str(node.get("type", "")))
 
     def _log_path(self, conn: Any, ev: NodeUpdated) -> str:
         pod = ev.node.get("podName")
@@ -269,6 +356,7 @@ class RunRecorder:
                  resubmitted_from: str = ""):
         self.writer = _Writer.for_db(db)
         self.handle: Any = None
+        self.run_id = ""
         self.finished = False
         self.meta = {"source": source, "source_path": source_path, "parameters": dict(parameters or {}),
                      "templates": list(templates or []), "backend": backend, "resumed_from": resumed_from,
@@ -285,6 +373,8 @@ class RunRecorder:
             done.wait(FINISH_FLUSH_TIMEOUT)
             return
         if isinstance(event, RunStarted):  # with the source: a run killed before `attach` can still be retried
+            self.run_id = event.run_id
+            self.writer.forget(event.run_id)
             self.writer.put(_Item("event", event, dict(self.meta)))
             return
         self.writer.put(_Item("event", event))
@@ -305,18 +395,74 @@ class RunRecorder:
     def wait_flushed(self, timeout: float = FINISH_FLUSH_TIMEOUT) -> bool:
         return self.writer.flush(timeout)
 
+    @property
+    def problems(self) -> list[str]:
+        """What the store could not record of this run as it happened (empty when everything was)."""
+        return list(self.writer.problems.get(self.run_id, [])) if self.run_id else []
+
+    @property
+    def end_lost(self) -> bool:
+        """The run's final phase is not in the store (it will show as Error "interrupted")."""
+        return self.run_id in self.writer.end_lost
+
     def apply(self, action: str, arg: dict[str, Any]) -> bool:
         """Carry out a control request on the writer thread; False leaves it for a later poll."""
         handle = self.handle
         if handle is None:
             return False
-        if action == "stop":
-            handle.stop()
-        elif action == "terminate":
-            handle.terminate()
-        elif action == "resume":
-            handle.resume(arg.get("node"), arg.get("outputs"))
+        from argonb.errors import ArgonbError
+
+        try:
+            if action == "stop":
+                handle.stop()
+            elif action == "terminate":
+                handle.terminate()
+            elif action == "resume":
+                handle.resume(arg.get("node"), arg.get("outputs"))
+        except ArgonbError as exc:  # e.g. the Argo server refused: say so once (retrying would repeat it)
+            log.warning("argonb: %s of %s failed: %s", action, handle.name, exc)
         return True
+
+
+NOT_RECORDED = "argonb could not record this node's inputs and outputs in the run store ({})"
+
+
+def degraded(item: _Item, exc: BaseException) -> _Item:
+    """The item without what can be arbitrarily large (node inputs and outputs, the source, the Workflow
+    object), so that phases, messages and times are recorded even when a value cannot be."""
+    ev = item.event
+    if isinstance(ev, NodeUpdated):
+        node = {k: v for k, v in ev.node.items() if k not in ("inputs", "outputs")}
+        note = NOT_RECORDED.format(exc)
+        node["message"] = f"{node['message']}; {note}" if node.get("message") else note
+        extra = {k: v for k, v in ev.extra.items() if k in ("templateHash", "reused", "reusedFrom")}
+        return _Item(item.kind, replace(ev, node=node, extra=extra), item.data, item.done)
+    if item.kind == "register":
+        return _Item(item.kind, ev, {**item.data, "source": "", "workflow": {}}, item.done)
+    return _Item(item.kind, ev, {}, item.done)  # the start without the source, the end without the Workflow
+
+
+def _run_of(item: _Item) -> str:
+    return item.event.run_id if item.event is not None else str(item.data.get("name", ""))
+
+
+def _defer_key(item: _Item) -> tuple[str, str]:
+    """One deferred copy per node (its latest snapshot), one per run-level kind (start, metadata)."""
+    ev = item.event
+    return ("node", ev.node_id) if isinstance(ev, NodeUpdated) else (item.kind, type(ev).__name__)
+
+
+def _what(item: _Item) -> str:
+    ev = item.event
+    if isinstance(ev, NodeUpdated):
+        return f"node {ev.node.get('name') or ev.node_id}"
+    return {"finished": "the run's end", "register": "the run's metadata"}.get(item.kind, "the run's start")
+
+
+def _dropped(item: _Item) -> str:
+    if isinstance(item.event, NodeUpdated):
+        return "its inputs and outputs"
+    return "its Workflow object" if item.kind == "finished" else "its source"
 
 
 def _workflow_snapshot(handle: Any) -> dict[str, Any]:

@@ -4,7 +4,7 @@ Owns: run lookup (`get_run` by name, unique prefix or `@latest`), node statuses,
 from rows (`to_workflow`, the same JSON as `argonb run -o json`), marking runs whose owning process died as
 interrupted, control requests for other processes, `delete` and `gc`, and archiving an attempt before a retry.
 Rows are only ever *created* by `RunRecorder` from the engine's events; this module reads them and tidies up.
-Imports: argonb.errors, argonb.engine.timefmt, argonb.store.db.
+Imports: argonb.errors, argonb.engine.timefmt, argonb.store.db, argonb.store.reserve.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import sqlite3
 import threading
 import time
 from dataclasses import dataclass, field
@@ -21,6 +22,7 @@ from typing import Any
 from argonb.engine.timefmt import rfc3339
 from argonb.errors import ArgonbError
 from argonb.store.db import HOST, connect, owner_alive, owner_token, prepare_home, transaction
+from argonb.store.reserve import is_disk_full, release_reserve
 
 LATEST = "@latest"
 FULFILLED = ("Succeeded", "Failed", "Error", "Skipped", "Omitted")
@@ -123,8 +125,7 @@ class Store:
         with self._lock:
             rows = self._conn.execute("SELECT * FROM runs ORDER BY created DESC, name").fetchall()
             progress = {r[0]: (r[1], r[2]) for r in self._conn.execute(
-                "SELECT run, SUM(phase='Succeeded'), COUNT(*) FROM nodes"
-                " WHERE json_extract(status, '$.type')='Pod' GROUP BY run")}
+                "SELECT run, SUM(phase='Succeeded'), COUNT(*) FROM nodes WHERE type='Pod' GROUP BY run")}
         records = [_record(r) for r in rows]
         for rec in records:
             rec.progress = progress.get(rec.name, (0, 0))
@@ -228,13 +229,20 @@ class Store:
         marked = []
         for r in dead:
             now = time.time()
-            with self._lock, transaction(self._conn) as conn:
-                cur = conn.execute("UPDATE runs SET phase='Error', message=?, finished=?, updated=?"
-                                   " WHERE name=? AND finished IS NULL AND pid IS ?",
-                                   (INTERRUPTED, now, now, r["name"], r["pid"]))
-                if cur.rowcount:
-                    self._interrupt_nodes(conn, r["name"], now)
-                    marked.append(r["name"])
+            try:
+                with self._lock, transaction(self._conn) as conn:
+                    cur = conn.execute("UPDATE runs SET phase='Error', message=?, finished=?, updated=?"
+                                       " WHERE name=? AND finished IS NULL AND pid IS ?",
+                                       (INTERRUPTED, now, now, r["name"], r["pid"]))
+                    if cur.rowcount:
+                        self._interrupt_nodes(conn, r["name"], now)
+                        marked.append(r["name"])
+            except sqlite3.OperationalError as exc:
+                if not (is_disk_full(exc) or "readonly" in str(exc)):
+                    raise
+                # a full or read-only store can still be read, and `delete`/`gc` must be able to free space:
+                # the run stays unmarked until a later open can write
+                break
         return marked
 
     def _interrupt_nodes(self, conn: Any, run: str, now: float) -> None:
@@ -322,16 +330,36 @@ class Store:
         # shared storage and never deleted
         roots = {rec.name} | {parts[0] for parts in (k.split("/") for k in _artifact_keys(rec.nodes.values()))
                               if len(parts) == 3 and parts[1].startswith(parts[0] + "-")}
+        with self._lock:
+            remaining = {r[0] for r in self._conn.execute("SELECT name FROM runs WHERE name!=?", (rec.name,))}
+        try:
+            self._delete_rows(rec.name)
+        except sqlite3.OperationalError as exc:
+            if not is_disk_full(exc):
+                raise
+            # a full disk: even deleting rows needs room in the WAL. Remove the files first (what the user
+            # asked for anyway), then try again, and last in the space argonb reserves for such writes.
+            self._delete_files(rec.name, roots - remaining)
+            try:
+                self._delete_rows(rec.name)
+            except sqlite3.OperationalError as again:
+                if not (is_disk_full(again) and release_reserve(self.home)):
+                    raise
+                self._delete_rows(rec.name)
+        self._delete_files(rec.name, roots - remaining)
+        return rec.name
+
+    def _delete_rows(self, name: str) -> None:
         with self._lock, transaction(self._conn) as conn:
             for table in ("nodes", "attempt_nodes", "attempts", "requests"):
-                conn.execute(f"DELETE FROM {table} WHERE run=?", (rec.name,))
-            conn.execute("DELETE FROM runs WHERE name=?", (rec.name,))
-            remaining = {r[0] for r in conn.execute("SELECT name FROM runs")}
-        shutil.rmtree(self.run_dir(rec.name), ignore_errors=True)
-        # this run's artifacts, and those of deleted runs it had kept alive by reusing their outputs
-        for root in sorted(roots - remaining):
+                conn.execute(f"DELETE FROM {table} WHERE run=?", (name,))
+            conn.execute("DELETE FROM runs WHERE name=?", (name,))
+
+    def _delete_files(self, name: str, artifact_roots: set[str]) -> None:
+        """The run directory, then its artifacts and those of deleted runs it kept alive by reusing them."""
+        shutil.rmtree(self.run_dir(name), ignore_errors=True)
+        for root in sorted(artifact_roots):
             self._delete_artifacts(root)
-        return rec.name
 
     def gc(self, older_than_seconds: float) -> list[str]:
         """Delete every finished run that finished more than `older_than_seconds` ago (oldest first)."""

@@ -10,6 +10,10 @@ one frame per tick), so tests can check what argonb does with what a cluster wou
 Every request is recorded (method, path, query, headers, body) and every request body is validated against
 hera's models (`WorkflowCreateRequest`, `WorkflowStopRequest`, ...), including a check for fields hera's
 models do not know; problems are collected in `violations` and answered with 400.
+
+`fault` (one of `FAULTS`, with `fault_on(method, path)` choosing the requests it hits) makes the server (or a
+proxy in front of it) misbehave instead: error statuses with JSON, HTML or empty bodies, no answer, a cut
+connection, bad JSON, a redirect loop, an oversized body.
 """
 
 from __future__ import annotations
@@ -30,6 +34,26 @@ import hera.workflows.models as hm
 from argonb.engine.naming import fnv32a, node_id
 
 GRPC = {400: 3, 401: 16, 403: 7, 404: 5, 409: 6, 500: 13}
+
+# name -> what the answer is (see _Handler._fault)
+FAULTS = {
+    "json-500": "500 with the Argo Server's JSON error body (a multi-line message with a terminal escape)",
+    "html-502": "502 with a proxy's HTML page",
+    "empty-503": "503 with an empty body",
+    "json-429": "429 (a rate-limiting proxy) with a JSON body",
+    "hang": "no answer at all (the client must time out)",
+    "drop": "the connection closed without an answer",
+    "cut-body": "200 declaring 100000 bytes, the connection closed after 10",
+    "bad-json": "200 with a JSON text cut in the middle",
+    "deep-json": "200 with 100000 nested JSON arrays",
+    "not-object": "200 with a JSON list",
+    "wrong-shape": "200 with a Workflow whose status.nodes is a string",
+    "redirect-loop": "302 to the same address, forever",
+    "huge-error": "500 with a body of `huge_bytes` bytes (chunked, no Content-Length)",
+    "huge-ok": "200 with a body of `huge_bytes` bytes (chunked)",
+    "huge-line": "a stream whose first line never ends (`huge_bytes` bytes)",
+    "drip": "200 declaring 1 MiB, sent one byte every 50 ms (each read is in time, the whole answer is not)",
+}
 
 
 def unknown_fields(data: Any, dumped: Any, path: str = "") -> list[str]:
@@ -168,7 +192,8 @@ class FakeArgoServer:
                  forbidden: tuple[str, ...] = (), tick: float = 0.02, watch: bool = True, sse: bool = True,
                  reject: Callable[[str, dict[str, Any]], tuple[int, str] | None] | None = None,
                  drop_watch_after: int | None = None, base_href: str = "", follow_logs_status: int = 200,
-                 drop_logs_after: int | None = None):
+                 drop_logs_after: int | None = None, fault: str | None = None,
+                 fault_on: Callable[[str, str], bool] | None = None, huge_bytes: int = 1 << 30):
         self.plan = plan or steps_plan([("hello", "Succeeded", ["hello world"])])
         self.token = token
         self.namespaces = set(namespaces)
@@ -181,6 +206,12 @@ class FakeArgoServer:
         self.follow_logs_status = follow_logs_status  # answer following log requests with this error
         self.drop_logs_after = drop_logs_after  # cut a following log stream after this many new lines
         self.logs_streamed: dict[tuple[str, str], int] = {}
+        if fault is not None and fault not in FAULTS:
+            raise ValueError(f"unknown fault {fault!r}: one of {', '.join(FAULTS)}")
+        self.fault = fault
+        self.fault_on = fault_on or (lambda method, path: True)
+        self.huge_bytes = huge_bytes
+        self.huge_sent = 0  # bytes of huge answers written before the client hung up
         self.base_href = base_href.rstrip("/")
         self.requests: list[Recorded] = []
         self.violations: list[str] = []
@@ -340,6 +371,10 @@ class _Handler(BaseHTTPRequestHandler):
         query = parse_qs(parts.query)
         body = self._body() if method in ("POST", "PUT") else None
         fake.requests.append(Recorded(method, path, query, {k: v for k, v in self.headers.items()}, body))
+        if fake.fault and fake.fault_on(method, path):
+            self.close_connection = True
+            self._fault(fake.fault)
+            return
         if fake.token and self.headers.get("Authorization") != f"Bearer {fake.token}":
             self._send(*_error(401, "token not valid. see https://argo-workflows.readthedocs.io/en/latest/faq/"))
             return
@@ -358,6 +393,85 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(*_error(404, f'namespaces "{ns}" not found'))
             return
         getattr(self, handler)(body=body, query=query, **args)
+
+    # ---- faults (see FAULTS) ------------------------------------------------------------------------------
+    def _raw(self, status: int, body: bytes, content_type: str = "application/json", **headers: str) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        for key, value in headers.items():
+            self.send_header(key.replace("_", "-"), value)
+        self.end_headers()
+        self.wfile.write(body)
+
+    def _chunked(self, status: int, content_type: str, total: int, byte: bytes = b"x") -> None:
+        """`total` bytes of `byte` (no newline), chunked, written as fast as the client reads them."""
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+        piece = byte * (1 << 20)
+        sent = 0
+        try:
+            while sent < total and not self.fake.stopping.is_set():
+                n = min(len(piece), total - sent)
+                self.wfile.write(f"{n:x}\r\n".encode() + piece[:n] + b"\r\n")
+                sent += n
+                self.fake.huge_sent += n
+            self.wfile.write(b"0\r\n\r\n")
+        except OSError:
+            pass  # the client hung up: what a bounded reader does
+
+    def _fault(self, kind: str) -> None:
+        fake = self.fake
+        if kind == "json-500":
+            body = {"code": 13, "message": "etcdserver: request timed out\n\x1b[31mretry later\x1b[0m", "details": []}
+            self._raw(500, json.dumps(body).encode())
+        elif kind == "html-502":
+            self._raw(502, b"<html>\n<head><title>502 Bad Gateway</title></head>\n<body>nginx</body>\n</html>\n",
+                      "text/html")
+        elif kind == "empty-503":
+            self._raw(503, b"")
+        elif kind == "json-429":
+            self._raw(429, b'{"message": "too many requests"}', Retry_After="1")
+        elif kind == "hang":
+            fake.stopping.wait()
+        elif kind == "drop":
+            pass  # close_connection is set: the socket closes with nothing written
+        elif kind == "cut-body":
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", "100000")
+            self.end_headers()
+            self.wfile.write(b'{"metadata"')
+        elif kind == "bad-json":
+            self._raw(200, b'{"metadata": {"name": "x"}, "status": {"phase": ')
+        elif kind == "deep-json":
+            self._raw(200, b"[" * 100_000 + b"]" * 100_000)
+        elif kind == "not-object":
+            self._raw(200, b'["not", "a", "workflow"]')
+        elif kind == "wrong-shape":
+            self._raw(200, json.dumps({"metadata": {"name": "x", "namespace": "argo"},
+                                       "status": {"phase": "Running", "nodes": "garbage"}}).encode())
+        elif kind == "redirect-loop":
+            self._raw(302, b"", "text/plain", Location=self.path)
+        elif kind == "huge-error":
+            self._chunked(500, "text/plain", fake.huge_bytes)
+        elif kind == "huge-ok":
+            self._chunked(200, "application/json", fake.huge_bytes, b" ")
+        elif kind == "drip":
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(1 << 20))
+            self.end_headers()
+            try:
+                while not fake.stopping.wait(0.05):
+                    self.wfile.write(b" ")
+                    self.wfile.flush()
+            except OSError:
+                pass
+        elif kind == "huge-line":
+            self._chunked(200, "text/event-stream", fake.huge_bytes)
 
     def do_GET(self) -> None:
         self._handle("GET")

@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from tests.engine.helpers import by_display, by_name, run_yaml
+from tests.engine.helpers import (
+    MAX_DEPTH_MESSAGE,
+    by_display,
+    by_name,
+    endless_recursion,
+    errored,
+    nested_templates,
+    run_bounded,
+    run_yaml,
+)
 
 ENHANCED = """
 apiVersion: argoproj.io/v1alpha1
@@ -242,3 +251,29 @@ def test_template_fail_fast_with_parallelism_starts_nothing_new_s3_3():
     assert dag.phase == "Failed"
     assert len([n for n in dag.nodes.values() if n["type"] == "Pod"]) == 2
     assert dag.message == "template has failed or errored children and failFast enabled"
+
+
+# ---- Argo's maximum stack depth (workflow/controller/operator.go executeTemplate, dag.go executeDAGTask) ----
+
+def test_99_nested_dags_run_and_the_100th_call_is_an_error_node_operator_go_max_stack_depth():
+    """ErrMaxDepthExceeded is not a task error in dag.go (`continue`): the task node is the error node, and
+    the DAGs above it end in Error (assessDAGPhase). Before the fix, 101 levels Succeeded."""
+    assert run_bounded(nested_templates(99, "dag")).phase == "Succeeded"
+    for levels in (100, 101):
+        run = run_bounded(nested_templates(levels, "dag"))
+        assert run.phase == "Error", run.message
+        [err] = errored(run)
+        assert (err["type"], err["message"], err["templateName"]) == ("Skipped", MAX_DEPTH_MESSAGE, "t100")
+        assert err["name"] == "deep" + ".s" * 99
+        assert not [n for n in run.nodes.values() if n["type"] == "Pod"]
+
+
+def test_endless_recursion_through_a_dag_stops_at_argo_max_stack_depth_with_or_without_pods():
+    run = run_bounded(endless_recursion("dag"), timeout=30)
+    assert run.phase == "Error"
+    assert [n["message"] for n in errored(run)] == [MAX_DEPTH_MESSAGE]
+    with_pods = run_bounded(endless_recursion("dag", pod=True), timeout=120)
+    assert with_pods.phase == "Error"
+    pods = [n for n in with_pods.nodes.values() if n["type"] == "Pod"]
+    assert len(pods) == 98 and all(n["phase"] == "Succeeded" for n in pods)
+    assert [n["message"] for n in errored(with_pods)] == [MAX_DEPTH_MESSAGE]

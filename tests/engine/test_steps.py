@@ -2,7 +2,22 @@
 
 from __future__ import annotations
 
-from tests.engine.helpers import by_display, by_name, run_yaml
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.engine.helpers import (
+    MAX_DEPTH_MESSAGE,
+    by_display,
+    by_name,
+    endless_recursion,
+    errored,
+    nested_templates,
+    run_bounded,
+    run_yaml,
+)
 
 HELLO = """
 apiVersion: argoproj.io/v1alpha1
@@ -139,3 +154,70 @@ spec:
     assert node["templateRef"] == {"name": "lib", "template": "hello"}
     assert node["templateName"] == ""
     assert by_display(run)["uses-lib"]["templateName"] == "main"
+
+
+# ---- Argo's maximum stack depth (workflow/controller/operator.go executeTemplate, maxAllowedStackDepth = 100) ----
+
+def test_99_nested_templates_run_and_the_100th_call_is_an_error_node_operator_go_max_stack_depth():
+    """The call at depth 100 is created as a Skipped node in Error with ErrMaxDepthExceeded's message
+    (initializeNodeOrMarkError); the steps above it fail as for any errored child. Before the fix, 99 levels
+    ended in `internal error in argonb` (a Python RecursionError traceback)."""
+    ok = run_bounded(nested_templates(99))
+    assert ok.phase == "Succeeded", ok.message
+    assert ok.logs(next(n["name"] for n in ok.nodes.values() if n["type"] == "Pod")).strip() == "leaf"
+    for levels in (100, 101):
+        run = run_bounded(nested_templates(levels))
+        assert run.phase == "Failed", run.message
+        assert "internal error" not in run.message
+        [err] = errored(run)
+        assert (err["type"], err["message"], err["templateName"]) == ("Skipped", MAX_DEPTH_MESSAGE, "t100")
+        assert err["name"] == "deep" + "[0].s" * 99
+        assert not [n for n in run.nodes.values() if n["type"] == "Pod"]  # t100, t101 never run
+        assert run.node("deep")["phase"] == "Failed"
+
+
+def test_endless_recursion_through_steps_stops_at_argo_max_stack_depth():
+    run = run_bounded(endless_recursion("steps"), timeout=30)
+    assert run.phase == "Failed", run.message
+    [err] = errored(run)
+    assert err["message"] == MAX_DEPTH_MESSAGE
+    assert len([n for n in run.nodes.values() if n["displayName"] == "again"]) == 99  # depths 2..100
+
+
+def test_endless_recursion_with_a_pod_per_level_runs_98_pods_then_stops_with_a_small_store(tmp_path):
+    """Each level's pod is a call one deeper than its steps template: the steps at depth 99 get an error node
+    for their pod (depth 100). Before the fix the run never stopped (4,934 levels in 120 s, 1.37 GB store)."""
+    source = tmp_path / "endless.yaml"
+    source.write_text(endless_recursion("steps", pod=True))
+    home = Path(os.environ["ARGONB_HOME"])
+    proc = subprocess.run([sys.executable, "-m", "argonb.cli.main", "run", str(source), "-o", "json"],
+                          capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])})
+    assert proc.returncode == 1, proc.stderr[-2000:]
+    assert "Traceback" not in proc.stderr
+    status = json.loads(proc.stdout)["status"]
+    nodes = list(status["nodes"].values())
+    assert status["phase"] == "Failed"
+    pods = [n for n in nodes if n["type"] == "Pod"]
+    assert len(pods) == 98 and all(n["phase"] == "Succeeded" for n in pods)
+    assert [n["message"] for n in nodes if n["phase"] == "Error"] == [MAX_DEPTH_MESSAGE]
+    store_bytes = sum(f.stat().st_size for f in home.glob("argonb.db*"))
+    assert store_bytes < 50 * 2**20, store_bytes  # about 2.5 MB measured
+
+
+def test_no_python_recursion_limit_is_reachable_below_argo_max_stack_depth():
+    """The costliest nesting path (a retried, looped step with a lifecycle hook at every level) at depth 99,
+    starting from Python's default recursion limit: the engine makes room for Argo's limit itself."""
+    lines = ["apiVersion: argoproj.io/v1alpha1", "kind: Workflow", "metadata: {name: heavy}", "spec:",
+             "  entrypoint: t1", "  templates:"]
+    for i in range(1, 99):
+        lines.append(f"  - name: t{i}\n    retryStrategy: {{limit: 1}}\n    steps: [[{{name: s, template: t{i + 1}, "
+                     f"withItems: [1], hooks: {{running: {{expression: 'false', template: t99}}}}}}]]")
+    lines.append("  - name: t99\n    container: {image: alpine, command: [echo, leaf]}")
+    previous = sys.getrecursionlimit()
+    sys.setrecursionlimit(1000)
+    try:
+        run = run_bounded("\n".join(lines) + "\n")
+    finally:
+        sys.setrecursionlimit(max(previous, sys.getrecursionlimit()))
+    assert run.phase == "Succeeded", run.message[:500]

@@ -4,14 +4,18 @@ spawn errors reported, and a dead helper never hangs a run (ARGO-SEMANTICS §5.1
 
 from __future__ import annotations
 
+import json
 import os
 import signal
+import subprocess
 import time
 
 import pytest
 
 import argonb
+from argonb.backends import leftovers
 from argonb.backends import supervisor as supervision
+from tests.reliability import support
 
 pytestmark = pytest.mark.skipif(not supervision.supported(), reason="no epoll / SOCK_SEQPACKET on this platform")
 
@@ -114,3 +118,38 @@ def test_without_a_spawn_helper_pods_run_on_threads(tmp_path, monkeypatch):
     run = argonb.run(_fan(3, "echo {{inputs.parameters.i}}"), home=tmp_path).wait(60)
     assert run.phase == "Succeeded", run.message
     assert sorted(n["outputs"]["result"] for n in run.nodes.values() if n["type"] == "Pod") == ["0", "1", "2"]
+
+
+ADOPT = """
+apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: {name: adopt}
+spec:
+  entrypoint: main
+  templates:
+  - name: main
+    container: {image: alpine, command: [sh, -c, COMMAND]}
+"""
+
+
+def test_the_helper_adopts_reaps_and_kills_what_a_pod_left_and_nothing_else(tmp_path):
+    """The helper is a child subreaper: a pod's double-forked, setsid'd grandchild is orphaned to it, killed
+    once the pod ended, and reaped (no zombie). A process that is not a pod's descendant, even one with the
+    same session-less shape, is never touched."""
+    escaped, unrelated = support.marker(), support.marker()
+    bystander = subprocess.Popen(["sleep", unrelated], start_new_session=True, env={"HOME": str(tmp_path)})
+    daemon = ("python3 -c 'import os, sys; os.fork() and os._exit(0); os.setsid(); os.fork() and os._exit(0); "
+              f"os.execvp(\"sleep\", [\"sleep\", sys.argv[1]])' {escaped} >/dev/null 2>&1; sleep 0.3")
+    text = ADOPT.replace("COMMAND", json.dumps(daemon))
+    try:
+        run = argonb.run(text, home=tmp_path).wait(60)
+        assert run.phase == "Succeeded", run.message
+        assert support.wait_gone(f"^sleep {escaped}") == []
+        helper = supervision.supervisor().spawner().helper.pid
+        assert support.wait_until(lambda: not [p for p in leftovers.children(helper)
+                                                if (leftovers.stat(p) or ("Z",))[0] == "Z"], 10)
+        assert bystander.poll() is None  # not ours: alive
+    finally:
+        support.kill_all(f"^sleep {escaped}")
+        bystander.kill()
+        bystander.wait()

@@ -3,6 +3,7 @@ including grandchildren that fork into the background inside the pod's process g
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -193,11 +194,9 @@ def test_cli_run_killed_with_sigkill_takes_its_pods_along(tmp_path):
     assert _wait_gone(marker) == []
 
 
-def test_a_grandchild_that_calls_setsid_leaves_the_group_and_survives_documented(tmp_path):
-    """Known limit (docs/reliability.md): a process that double-forks *and* calls setsid() leaves the pod's
-    process group, so neither the group kill nor the watchdog reaches it, as with `nohup setsid` on any
-    machine. Containers (the docker backend) do not have this hole. If this test fails, argonb learnt to
-    catch such processes: update the docs."""
+def test_a_grandchild_that_calls_setsid_is_killed_with_the_run(tmp_path):
+    """`setsid sleep &` leaves the pod's process group and session; the spawn helper, a child subreaper, adopts
+    it once its shell dies and kills it (it used to survive: docs/reliability.md)."""
     marker, escaped = _marker(), _marker()
     text = _workflow(marker).replace(f'"sleep {marker} & sleep {marker}; true"',
                                      f'"setsid sleep {escaped} & sleep {marker} & sleep {marker}"')
@@ -210,10 +209,139 @@ def test_a_grandchild_that_calls_setsid_leaves_the_group_and_survives_documented
         proc.send_signal(signal.SIGKILL)
         proc.wait(10)
     try:
-        assert _wait_gone(marker) == []  # everything still in the pod's group is gone
-        assert len(_alive(escaped)) == 1  # the setsid one escaped (it is its own session leader now)
+        assert _wait_gone(marker) == []
+        assert _wait_gone(escaped) == []
     finally:
         support.kill_all(escaped)
+
+
+# ---- descendants that regrouped themselves (issue 15, item 10) ---------------------------------------------
+# A container's end kills everything in it. `setpgid` leaves the pod's process group (not its session);
+# `setsid` after a double fork leaves both. Each way a pod ends must reach them, on both paths.
+
+ESCAPES = {
+    "setpgid": "python3 -c 'import os, sys; os.setpgid(0, 0); os.execvp(\"sleep\", [\"sleep\", sys.argv[1]])' "
+               "{m} >/dev/null 2>&1 &",
+    "setsid-double-fork": "python3 -c 'import os, sys; os.fork() and os._exit(0); os.setsid(); os.fork() and "
+                          "os._exit(0); os.execvp(\"sleep\", [\"sleep\", sys.argv[1]])' {m} >/dev/null 2>&1;",
+}
+
+THREADED_RUN = """
+import argonb
+from argonb.backends.local import LocalBackend
+
+class Threaded(LocalBackend):  # every pod on a worker thread of its own, as init containers and sidecars are
+    def start(self, *args, **kwargs):
+        return False
+"""
+
+
+def _escaping_workflow(escape: str, escaped: str, then: str, template_extra: str = "") -> str:
+    command = json.dumps(["sh", "-c", f"{ESCAPES[escape].format(m=escaped)} {then}"])
+    return _yaml(f"""
+    entrypoint: main
+    templates:
+    - name: main{template_extra}
+      container: {{image: alpine, command: {command}}}
+    """)
+
+
+def _backend(path: str):
+    from argonb.backends import supervisor
+    from argonb.backends.local import LocalBackend
+
+    if path == "supervised":
+        assert supervisor.wait_ready(30)
+        return LocalBackend()
+
+    class Threaded(LocalBackend):
+        def start(self, *args, **kwargs):
+            return False
+
+    return Threaded()
+
+
+@pytest.mark.parametrize("escape", sorted(ESCAPES))
+@pytest.mark.parametrize("path", ["threaded", "supervised"])
+@pytest.mark.parametrize("end", ["pod-end", "stop", "deadline"])
+def test_a_grandchild_that_left_the_group_dies_with_the_pod(path, escape, end):
+    escaped, main = _marker(), _marker()
+    if end == "pod-end":  # main exits at once; nothing of the pod holds its pipes
+        text = _escaping_workflow(escape, escaped, "sleep 0.5")
+    else:
+        text = _escaping_workflow(escape, escaped, f"sleep {main}",
+                                  "\n      activeDeadlineSeconds: 2" if end == "deadline" else "")
+    try:
+        run = argonb.run(text, backend=_backend(path))
+        if end == "stop":
+            _started(escaped, 1)
+            _started(main, 1)
+            run.stop()
+        run.wait(60)
+        assert run.done
+        assert run.phase == {"pod-end": "Succeeded", "stop": "Failed", "deadline": "Failed"}[end], run.message
+        assert _wait_gone(escaped) == []
+        assert _wait_gone(main) == []
+    finally:
+        support.kill_all(escaped)
+        support.kill_all(main)
+
+
+@pytest.mark.parametrize("escape", sorted(ESCAPES))
+@pytest.mark.parametrize("path", ["threaded", "supervised"])
+def test_a_grandchild_that_left_the_group_dies_when_the_parent_is_killed(tmp_path, path, escape):
+    escaped, main = _marker(), _marker()
+    text = _escaping_workflow(escape, escaped, f"sleep {main}")
+    if path == "supervised":
+        script = ("import argonb\nfrom argonb.backends import supervisor\nassert supervisor.wait_ready(30)\n"
+                  f"argonb.run({text!r}, home={str(tmp_path)!r}).wait()")
+    else:
+        script = THREADED_RUN + f"argonb.run({text!r}, home={str(tmp_path)!r}, backend=Threaded()).wait()"
+    proc = subprocess.Popen([sys.executable, "-c", script], cwd=ROOT)
+    try:
+        _started(escaped, 1)
+        _started(main, 1)
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(10)
+    try:
+        assert _wait_gone(escaped) == []
+        assert _wait_gone(main) == []
+    finally:
+        support.kill_all(escaped)
+        support.kill_all(main)
+
+
+def test_the_pod_end_spares_processes_of_pods_still_running():
+    """The helper kills what it adopted only once that process's pod has ended: a setsid'd grandchild of a
+    pod that still runs lives on meanwhile (a container's processes live as long as it does)."""
+    escaped, long_main = _marker(), _marker()
+    command = json.dumps(["sh", "-c", f"{ESCAPES['setsid-double-fork'].format(m=escaped)} sleep {long_main}"])
+    text = _yaml(f"""
+    entrypoint: main
+    templates:
+    - name: main
+      dag:
+        tasks:
+        - {{name: long, template: long}}
+        - {{name: short, template: short}}
+    - name: long
+      container: {{image: alpine, command: {command}}}
+    - name: short
+      container: {{image: alpine, command: [sh, -c, "sleep 0.3"]}}
+    """)
+    try:
+        run = argonb.run(text, backend=_backend("supervised"))
+        _started(escaped, 1)
+        assert support.wait_until(lambda: (run.node("short") or {}).get("phase") == "Succeeded", 30)
+        time.sleep(1.5)  # the helper's sweeps after a pod end last 1 s
+        assert len(_alive(escaped)) == 1  # its pod (long) still runs
+        run.stop()
+        run.wait(60)
+        assert _wait_gone(escaped) == [] and _wait_gone(long_main) == []
+    finally:
+        support.kill_all(escaped)
+        support.kill_all(long_main)
 
 
 SIDECAR_AND_DAEMON = """

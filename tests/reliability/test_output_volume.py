@@ -213,3 +213,126 @@ def test_a_sidecar_printing_a_huge_line_gives_bounded_log_events():
     pod = [n for n in run.nodes.values() if n["type"] == "Pod"][0]
     assert (run.run_dir / "pods" / pod["podName"] / "noisy.log").stat().st_size == 8 * MIB
     assert sum(lines) == 8 * MIB and max(lines) <= _Stream.MAX_LINE
+
+
+def test_a_log_over_1_mib_from_one_stream_is_stored_once_as_a_hard_link(tmp_path):
+    """docs/runs.md: a stream file that would be a copy of `main.log` is a hard link of it, whatever its size.
+    Before the fix, a stream passing 1 MiB went "live" and was written a second time (2 x 3 MiB on disk)."""
+    from argonb.backends.podlogs import PodLogs
+
+    logs = PodLogs(str(tmp_path))
+    for _ in range(3):
+        logs.write("stdout", b"x" * MIB)
+    logs.close()
+    main, out = tmp_path / "main.log", tmp_path / "stdout.log"
+    assert main.stat().st_size == 3 * MIB
+    assert out.samefile(main) and main.stat().st_nlink == 2
+    assert not (tmp_path / "stderr.log").exists()
+
+
+def test_a_second_stream_after_a_big_first_one_gets_exact_separate_files(tmp_path):
+    """When the other stream starts after more than 1 MiB, the first stream's file is copied from `main.log`
+    (nothing held in memory) and both files are exact."""
+    from argonb.backends.podlogs import PodLogs
+
+    logs = PodLogs(str(tmp_path))
+    first = os.urandom(MIB) * 2 + b"tail"
+    logs.write("stdout", first[:MIB + 7])
+    logs.write("stdout", first[MIB + 7:])
+    logs.write("stderr", b"err\n")
+    logs.write("stdout", b"more")
+    logs.close()
+    assert (tmp_path / "stdout.log").read_bytes() == first + b"more"
+    assert (tmp_path / "stderr.log").read_bytes() == b"err\n"
+    assert (tmp_path / "main.log").read_bytes() == first + b"err\n" + b"more"
+    assert not (tmp_path / "stdout.log").samefile(tmp_path / "main.log")
+
+
+PARAMS_WORKFLOW = """
+apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: {name: big-param}
+spec:
+  entrypoint: main
+  templates:
+  - name: main
+    steps:
+    - - {name: huge, template: write, arguments: {parameters: [{name: size, value: "268435456"}]}}
+      - {name: fits, template: write, arguments: {parameters: [{name: size, value: "LIMIT"}]}}
+  - name: write
+    inputs: {parameters: [{name: size}]}
+    container:
+      image: alpine
+      command: [sh, -c, "head -c {{inputs.parameters.size}} /dev/zero | tr '\\\\0' a > /tmp/out"]
+    outputs: {parameters: [{name: out, valueFrom: {path: /tmp/out}}]}
+"""
+
+# argonb run, then what `argonb list` and `argonb get -o json` do, each step's peak RSS growth measured
+PARAMS_PROBE = r"""
+import io, json, resource, sys
+from argonb.store import open_store, run_recorded
+from argonb.cli.main import main
+
+def peak():
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+base = peak()
+run = run_recorded(sys.argv[1], wait=True)
+after_run = peak()
+sys.stdout = io.StringIO()
+main(["list"])
+after_list = peak()
+main(["get", run.name, "-o", "json"])
+after_get = peak()
+got = json.loads(sys.stdout.getvalue()[sys.stdout.getvalue().index("{"):])
+sys.stdout = sys.__stdout__
+nodes = {n["displayName"]: n for n in got["status"]["nodes"].values()}
+print(json.dumps({"phase": run.phase, "huge": nodes["huge"], "fits_phase": nodes["fits"]["phase"],
+                  "fits_len": len(nodes["fits"]["outputs"]["parameters"][0]["value"]),
+                  "growth_kb": {"run": after_run - base, "list": after_list - after_run, "get": after_get - after_list}}))
+"""
+
+
+TASK_RESULT_LIMIT = 3145728  # kube-apiserver's request body limit, in Argo's error below
+TOO_LARGE_MESSAGE = "wait: Error (exit code 64): Request entity too large: limit is 3145728"
+
+
+def test_an_output_parameter_past_the_task_result_limit_is_refused_unread_s5_4(tmp_path):
+    """§5.4 with Argo's bound (argonb/engine/outputlimit.py: the WorkflowTaskResult the wait container sends,
+    `workflow/executor/taskresult.go`, must fit the Kubernetes API's 3 MiB request limit): a 256 MiB value ends
+    the node in Error with Argo's message, and is not read whole; a value of exactly the limit is kept. Before
+    the fix, the 256 MiB value was read and stored: +1 GB RSS to run, +550 MB for `list`, +1.3 GB for `get`."""
+    wf = tmp_path / "params.yaml"
+    wf.write_text(PARAMS_WORKFLOW.replace("LIMIT", str(TASK_RESULT_LIMIT)))
+    env = {**os.environ, "ARGONB_HOME": str(tmp_path / "home"), "PYTHONPATH": str(ROOT)}
+    proc = subprocess.run([sys.executable, "-c", PARAMS_PROBE, str(wf)], cwd=tmp_path, env=env,
+                          capture_output=True, text=True, timeout=240)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    got = json.loads(proc.stdout)
+    assert got["huge"]["phase"] == "Error" and got["huge"]["message"] == TOO_LARGE_MESSAGE
+    assert "parameters" not in got["huge"].get("outputs", {})
+    assert got["fits_phase"] == "Succeeded" and got["fits_len"] == TASK_RESULT_LIMIT
+    assert got["phase"] in ("Failed", "Error")
+    for step, growth in got["growth_kb"].items():
+        assert growth < 100 * 1024, f"{step}: peak RSS grew by {growth // 1024} MiB"
+
+
+def test_a_pod_directory_used_again_keeps_each_stream_file_exact(tmp_path):
+    """A retry that runs again in the same pod directory appends to `main.log`, whose `stdout.log` is a hard
+    link from the first attempt. Copying `main.log` into that link must not loop (it would append to the file
+    it reads: found by the local-backend fuzz) and no stream's bytes may land twice."""
+    from argonb.backends.podlogs import PodLogs
+
+    first = PodLogs(str(tmp_path))
+    first.write("stdout", b"one\n")
+    first.close()
+    second = PodLogs(str(tmp_path))
+    second.write("stdout", b"two\n")
+    second.write("stderr", b"err\n")
+    second.close()
+    third = PodLogs(str(tmp_path))
+    third.write("stdout", b"three\n")
+    third.close()
+    assert (tmp_path / "main.log").read_bytes() == b"one\ntwo\nerr\nthree\n"
+    assert (tmp_path / "stdout.log").read_bytes() == b"one\ntwo\nthree\n"
+    assert (tmp_path / "stderr.log").read_bytes() == b"err\n"
