@@ -261,6 +261,15 @@ class ArgoRun:
         self._write_log(pod, line)
         self._bus.publish(NodeLog, node_id=node_id, stream="stdout", line=line)
 
+    @property
+    def kept_from(self) -> dict[str, str]:
+        return {}  # the server runs every node itself
+
+    def log_path(self, node: str | dict[str, Any]) -> Path | None:
+        """Where this machine saved a pod node's log as it streamed (None without a home or a pod)."""
+        pod = (self.node(node) if isinstance(node, str) else node).get("podName")
+        return self.run_dir / "pods" / str(pod) / "main.log" if self.run_dir is not None and pod else None
+
     def _write_log(self, pod: str, line: str) -> None:
         if self.run_dir is None:
             return

@@ -75,11 +75,19 @@ class TextReporter:
         for n in rows:
             lines.append(f"{_indent(handle, n).ljust(width)}  {PHASE_MARK.get(n['phase'], ' ')} "
                          f"{n['phase'].ljust(9)} {_duration(n):>8}  {n.get('message', '')}")
-        done, total = handle.progress()
         lines.append(f"\nWorkflow {handle.name} {handle.phase}"
-                     f"{': ' + handle.message if handle.message else ''} ({done}/{total} pods succeeded)")
+                     f"{': ' + handle.message if handle.message else ''} ({summary_line(handle.nodes)})")
         target.write("\n".join(lines) + "\n")
         target.flush()
+
+
+def summary_line(nodes: dict[str, dict[str, Any]]) -> str:
+    """`progress 4/5; 4 Succeeded, 1 Failed`: Argo's progress and the nodes counted as the Argo UI counts them."""
+    from argonb.render.summary import summarize
+
+    summary = summarize(nodes)
+    counts = ", ".join(f"{c} {p}" for p, c in summary.counts.items())
+    return f"progress {summary.progress_text}" + (f"; {counts}" if counts else "")
 
 
 def _indent(handle: Any, node: dict[str, Any]) -> str:

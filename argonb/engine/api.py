@@ -143,13 +143,15 @@ def run(source: SourceLike, parameters: dict[str, Any] | None = None, *, backend
         templates: Iterable[SourceLike] | str | Path | None = None, registry: Registry | None = None,
         home: str | Path | None = None, parallelism: int | None = None, max_workers: int = 64,
         name: str | None = None, wait: bool = False, validate_input: bool = True,
-        reuse: dict[str, dict[str, Any]] | None = None, reuse_from: str = "", namespace: str | None = None,
-        subscribers: Iterable[Callable[[Event], None]] = ()) -> Run:
+        reuse: dict[str, dict[str, Any]] | None = None, reuse_from: str = "", reuse_keeps_times: bool = True,
+        namespace: str | None = None, subscribers: Iterable[Callable[[Event], None]] = ()) -> Run:
     """Start running a workflow; returns at once (or when it ends, with `wait=True`).
 
     `reuse` maps node names to earlier node statuses (plus `templateHash`, and `childNames` for Retry nodes):
     Succeeded leaf nodes whose template hash matches are kept instead of re-run (Argo's retry semantics and
-    edit-and-resume; see docs/runs.md).
+    edit-and-resume; see docs/runs.md). A kept node keeps its times (Argo's retry copies it as it was);
+    `reuse_keeps_times=False` stamps it with the start instead, as Argo's `resubmit --memoized` does
+    (`workflow/util/util.go FormulateResubmitWorkflow`: StartedAt = FinishedAt = now).
 
     Raises InvalidWorkflow (with located diagnostics) for input that cannot run, and
     BackendUnavailable when the backend cannot run here.
@@ -191,6 +193,7 @@ def run(source: SourceLike, parameters: dict[str, Any] | None = None, *, backend
     rt = Runtime(wf, reg, be, bus, run_dir, repo, max_workers=max_workers, parallelism=parallelism)
     rt.reuse = relative_reuse_map(reuse or {}, reuse_from)
     rt.reuse_from = reuse_from
+    rt.reuse_keeps_times = reuse_keeps_times
     lifecycle = WorkflowLifecycle(rt)
     text = chosen.source.text if isinstance(source, (str, Path, Source)) else ""
     handle = Run(rt, lifecycle, source_text=text, parameters=parameters)

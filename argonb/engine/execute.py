@@ -20,6 +20,7 @@ from argonb.engine.naming import pod_name
 from argonb.engine.params import ArgumentError, process_args
 from argonb.engine.runtime import Runtime
 from argonb.engine.templatehash import LazyTemplateHash, template_hash
+from argonb.engine.timefmt import parse_rfc3339
 from argonb.engine.workflow import ResolveError, TemplateContext, merge_defaults, template_type
 from argonb.errors import ArgonbError
 from argonb.expr.template import ABSENT, TemplateError, copy_if_tag_free, find_tags, substitute
@@ -190,7 +191,14 @@ class Engine:
         node = self.rt.create_node(self.rt.name + prev["relativeName"], NodeType(prev["type"]), template_name=prev.get("templateName", ""),
                                    boundary_id=boundary_id, phase=NodePhase(prev["phase"]),
                                    message=prev.get("message", ""), hooked=hooked, retried=bool(
-                                       (prev.get("nodeFlag") or {}).get("retried")), inputs=prev.get("inputs"))
+                                       (prev.get("nodeFlag") or {}).get("retried")), inputs=prev.get("inputs"),
+                                   publish=False)
+        # Argo's retry keeps a succeeded node's status as it was, times included: it did not run again
+        # (`FormulateRetryWorkflow` copies it); a memoized resubmit stamps it now (`FormulateResubmitWorkflow`).
+        started, finished = parse_rfc3339(prev.get("startedAt")), parse_rfc3339(prev.get("finishedAt"))
+        if started is not None and self.rt.reuse_keeps_times:
+            node.started_at = started
+            node.finished_at = finished if finished is not None else started
         node.outputs = prev.get("outputs")
         node.pod_name = prev.get("podName", "")
         node.reused = True

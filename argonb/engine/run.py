@@ -105,7 +105,17 @@ class Run:
             return "".join(parts)
         return self._pod_log(self.node(node))
 
-    def _pod_log(self, node: dict[str, Any], tail_bytes: int | None = None) -> str:
+    @property
+    def kept_from(self) -> dict[str, str]:
+        """Node id -> the run a node was kept from by a retry or `--reuse` (it did not run again)."""
+        with self._lock:
+            return dict(self._reused_from)
+
+    def log_path(self, node: str | dict[str, Any]) -> Path | None:
+        """Where a pod node's full log is on disk (None for nodes without a pod). The one place that knows it:
+        a node kept from an earlier run logged into that run's directory, under its old pod name."""
+        if isinstance(node, str):
+            node = self.node(node)
         pod = node.get("podName")
         sub = ""
         if node.get("type") == "Container":  # a containerSet container: its log sits in its pod's directory
@@ -113,11 +123,16 @@ class Run:
             pod = parent.get("podName")
             if node.get("displayName") != "main":
                 sub = f"containers/{node.get('displayName')}/"
+        if not pod:
+            return None
         run_dir = self.run_dir
-        origin = self._reused_from.get(node.get("id", ""))
-        if origin:  # a node kept from an earlier run: its log lives in that run's directory
+        origin = self.kept_from.get(node.get("id", ""))
+        if origin:
             run_dir = self.run_dir.parent / origin
-        path = run_dir / "pods" / str(pod) / f"{sub}main.log" if pod else None
+        return run_dir / "pods" / str(pod) / f"{sub}main.log"
+
+    def _pod_log(self, node: dict[str, Any], tail_bytes: int | None = None) -> str:
+        path = self.log_path(node)
         if path is None or not path.exists():
             return ""
         if tail_bytes is not None:
@@ -161,8 +176,10 @@ class Run:
 
     # ---- serialisation -------------------------------------------------------------------------------
     def progress(self) -> tuple[int, int]:
-        pods = [n for n in self.nodes.values() if n.get("type") == "Pod"]
-        return sum(1 for n in pods if n.get("phase") == "Succeeded"), len(pods)
+        """Argo's `status.progress` (N, M): see `argonb.render.summary.progress`."""
+        from argonb.render.summary import progress
+
+        return progress(self.nodes)
 
     def to_workflow(self) -> dict[str, Any]:
         """The Workflow object with an Argo-shaped `status`."""

@@ -129,6 +129,7 @@ class Runtime:
         self.node_templates: dict[str, tuple[str, dict[str, Any] | None]] = {}  # name -> (templateName, templateRef)  # node name -> hash of its processed template (reuse)
         self.reuse: dict[str, dict[str, Any]] = {}  # node name -> earlier node status to keep (retry/resume)
         self.reuse_from = ""
+        self.reuse_keeps_times = True  # kept nodes keep startedAt/finishedAt (retry); False: now (resubmit)
         self.execution_deadlines: dict[str, float] = {}  # node name -> absolute deadline (retry maxDuration)
         self.suspended: dict[str, Any] = {}  # node id -> SuspendExec waiting for resume
 

@@ -18,3 +18,13 @@ def _rfc3339_second(second: int) -> str:
 
 def utc(ts: float) -> _dt.datetime:
     return _dt.datetime.fromtimestamp(ts, _dt.timezone.utc)
+
+
+def parse_rfc3339(text: object) -> float | None:
+    """Seconds since the epoch of an RFC 3339 time as Argo writes it; None when missing or unreadable."""
+    if not isinstance(text, str) or not text:
+        return None
+    try:
+        return _dt.datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
+    except ValueError:
+        return None

@@ -54,16 +54,14 @@ def unload_ipython_extension(ip: Any) -> None:
 
 
 def run_html(run: Any) -> str:
-    """Static HTML of a run (graph, node table, failed logs): the Run's `text/html` representation."""
+    """Static HTML of a run (graph, node table, failures' logs): the Run's `text/html` representation."""
     from argonb.notebook.recorder import LOG_TAIL_BYTES
-    from argonb.render import render_svg, run_graph, snapshot_html
-    from argonb.render.report import failed_nodes
+    from argonb.render import RunPicture, render_svg, snapshot_html
 
-    nodes = run.nodes
-    logs = {str(n["id"]): run.logs(str(n["id"]), tail_bytes=LOG_TAIL_BYTES).splitlines()[-40:]
-            for n in failed_nodes(nodes) if n.get("type") == "Pod"}
-    from argonb.notebook.widget import static_graph
+    def log_tail(node_id: str) -> list[str]:
+        return run.logs(node_id, tail_bytes=LOG_TAIL_BYTES).splitlines()[-40:]
 
-    graph = static_graph(render_svg(run_graph(nodes, name=run.name, workflow=getattr(run, "workflow", None))),
-                         f"graph of {run.name}")
-    return snapshot_html(name=run.name, phase=run.phase, message=run.message, nodes=nodes, graph=graph, logs=logs)
+    picture = RunPicture(name=run.name, phase=run.phase, message=run.message, nodes=run.nodes,
+                         kept=getattr(run, "kept_from", {}), workflow=getattr(run, "workflow", None),
+                         log_tail=log_tail)
+    return snapshot_html(picture, render=render_svg)

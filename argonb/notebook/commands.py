@@ -55,11 +55,7 @@ def cmd_list(session: Session, _args: Any) -> None:
 
 def cmd_status(session: Session, args: Any) -> None:
     view = session.find(args.run)
-    state = view.recorder.state()
-    lines = [f"{view.run.name}: {state.phase} {state.message}".rstrip()]
-    lines += [f"  {n.get('displayName')}: {n.get('phase')} {n.get('message') or ''}".rstrip()
-              for n in state.nodes.values() if n.get("type") not in ("StepGroup", "TaskGroup")]
-    session.show({"text/html": view.snapshot(state), "text/plain": "\n".join(lines)})
+    session.show(view.snapshot_data(replaced_by_widget=False))
 
 
 def cmd_logs(session: Session, args: Any) -> None:
@@ -120,7 +116,7 @@ def cmd_render(session: Session, args: Any) -> None:
         return
     run = session.find(target).run
     graph = run_graph(run.nodes, name=run.name, workflow=run.workflow)
-    from argonb.notebook.widget import static_graph
+    from argonb.render.snapshot import static_graph
 
     session.show({"text/html": static_graph(render_svg(graph), f"graph of {run.name}"), "text/plain": graph.to_dot()})
 

@@ -1,7 +1,7 @@
 """HTML for the widget's side panes: one node's details and its bounded log tail; auto-selection.
 
-Owns: `pick_node` (which node the log follows when the user has not chosen: the running pod, else the first
-failed one), `node_options` (dropdown entries) and `node_detail_html` (inputs, the command or script when
+Owns: `pick_node` (which node the log follows when the user has not chosen: the running pod, else the
+deepest real failure), `node_options` (dropdown entries) and `node_detail_html` (inputs, the command or script when
 the node carries it, outputs and artifacts, and why a node was Skipped/Omitted). Pure functions of node dicts.
 Imports: stdlib, argonb.render.report.
 """
@@ -14,22 +14,17 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from argonb.render.report import FAILED, badge, format_seconds, node_duration, work_nodes
+from argonb.render.report import badge, format_seconds, node_duration, work_nodes
+from argonb.render.summary import focus_node
 
 # Keys a node may carry (now or later) that say what ran.
 COMMAND_KEYS = ("image", "command", "args", "source", "script")
 
 
 def pick_node(nodes: Mapping[str, dict[str, Any]]) -> str | None:
-    """The node to follow: the most recently started running pod, else the first failed, else the last."""
-    work = [n for n in work_nodes(nodes) if n.get("type") == "Pod"] or work_nodes(nodes)
-    running = [n for n in work if n.get("phase") == "Running"]
-    if running:
-        return str(max(running, key=lambda n: n.get("startedAt") or "")["id"])
-    failed = [n for n in work if n.get("phase") in FAILED]
-    if failed:
-        return str(failed[0]["id"])
-    return str(work[-1]["id"]) if work else None
+    """The node to follow: the newest running pod, else the deepest real failure (a retry attempt that a
+    later attempt recovered is not one), else the last pod (`argonb.render.summary.focus_node`)."""
+    return focus_node(nodes)
 
 
 def node_options(nodes: Mapping[str, dict[str, Any]]) -> list[tuple[str, str]]:
@@ -79,15 +74,20 @@ def _command_rows(node: dict[str, Any]) -> list[tuple[str, str]]:
     return rows
 
 
-def node_detail_html(node: dict[str, Any] | None, run_dir: Path | None = None) -> str:
+def node_detail_html(node: dict[str, Any] | None, *, log_path: Path | None = None,
+                     kept_from: str | None = None) -> str:
+    """`log_path` comes from `Run.log_path` (the one place that knows where a node logged: a kept node's
+    log is in the run it was kept from); `kept_from` names that run."""
     if not node:
         return '<div style="color:#6e7781;font-size:12px">no node selected</div>'
     rows = [("type", str(node.get("type"))), ("template", str(node.get("templateName") or "")),
             ("name", str(node.get("name"))), ("duration", format_seconds(node_duration(node)))]
+    if kept_from:
+        rows.append(("kept", f"from {kept_from} (not run again)"))
     if node.get("podName"):
         rows.append(("pod", str(node["podName"])))
-        if run_dir is not None:
-            rows.append(("full log", str(Path(run_dir) / "pods" / str(node["podName"]) / "main.log")))
+    if log_path is not None:
+        rows.append(("full log", str(log_path)))
     why = node.get("message") or ""
     if node.get("phase") in ("Skipped", "Omitted") and not why:
         why = "Omitted: a dependency did not succeed" if node.get("phase") == "Omitted" else "when evaluated false"

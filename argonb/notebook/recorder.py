@@ -16,7 +16,7 @@ import time
 import weakref
 from collections import deque
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from argonb.engine.events import Event, NodeLog, NodeUpdated, RunFinished, RunStarted
@@ -46,6 +46,7 @@ class RecordedState:
     finished: bool
     started_at: float
     finished_at: float | None
+    kept: dict[str, str] = field(default_factory=dict)  # node id -> the run it was kept from (retry/--reuse)
 
     def elapsed(self, now: float | None = None) -> float:
         end = self.finished_at if self.finished_at is not None else (time.time() if now is None else now)
@@ -58,6 +59,7 @@ class RunRecorder:
     def __init__(self, log_lines: int = LOG_TAIL_LINES, on_change: Callable[[], None] | None = None):
         self._lock = threading.Lock()
         self._nodes: dict[str, dict[str, Any]] = {}
+        self._kept: dict[str, str] = {}
         self._logs: dict[str, deque[str]] = {}
         self._log_totals: dict[str, int] = {}
         self._log_lines = log_lines
@@ -73,6 +75,8 @@ class RunRecorder:
         with self._lock:
             if isinstance(event, NodeUpdated):
                 self._nodes[event.node_id] = event.node
+                if event.extra.get("reusedFrom"):
+                    self._kept[event.node_id] = str(event.extra["reusedFrom"])
             elif isinstance(event, NodeLog):
                 tail = self._logs.setdefault(event.node_id, deque(maxlen=self._log_lines))
                 tail.append(clip_line(event.line))
@@ -87,9 +91,11 @@ class RunRecorder:
             self.on_change()
 
     def seed(self, nodes: Mapping[str, dict[str, Any]], *, phase: str, message: str, finished: bool,
-             logs: Mapping[str, str] | None = None) -> None:
+             logs: Mapping[str, str] | None = None, kept: Mapping[str, str] | None = None) -> None:
         """Fill in what happened before subscribing (a run started outside the magic); events win."""
         with self._lock:
+            for key, origin in (kept or {}).items():
+                self._kept.setdefault(key, origin)
             for key, node in nodes.items():
                 self._nodes.setdefault(key, node)
             for key, text in (logs or {}).items():
@@ -106,7 +112,7 @@ class RunRecorder:
     def state(self) -> RecordedState:
         with self._lock:
             return RecordedState(self._version, dict(self._nodes), self._phase, self._message, self._finished,
-                                 self._started_at, self._finished_at)
+                                 self._started_at, self._finished_at, dict(self._kept))
 
     def log_tail(self, node_id: str) -> tuple[list[str], int]:
         """(the kept tail, how many lines the node printed in total)."""

@@ -17,7 +17,8 @@ from argonb.errors import InvalidWorkflow, errors_only
 from argonb.notebook.actions import LaunchSpec, start_run
 from argonb.notebook.errors import WorkflowCellError, diagnostics_bundle, invalid
 from argonb.notebook.recorder import LOG_TAIL_BYTES, RunRecorder
-from argonb.notebook.widget import RunView, static_graph, wait_for
+from argonb.notebook.widget import RunView, wait_for
+from argonb.render.snapshot import static_graph
 from argonb.spec.source import Document, Source, parse
 
 TEMPLATE_KINDS = ("WorkflowTemplate", "ClusterWorkflowTemplate", "ConfigMap")
@@ -158,7 +159,8 @@ class Session:
         nodes = run.nodes
         logs = {key: run.logs(key, tail_bytes=LOG_TAIL_BYTES) for key, n in nodes.items()
                 if n.get("type") == "Pod"} if run.done else {}
-        recorder.seed(nodes, phase=run.phase, message=run.message, finished=run.done, logs=logs)
+        recorder.seed(nodes, phase=run.phase, message=run.message, finished=run.done, logs=logs,
+                      kept=run.kept_from)
         view = RunView(run, recorder, log_lines=self.log_lines)
         self.views[run.name] = view
         return view

@@ -2,18 +2,19 @@
 
 Owns: `RunView`. Widgets are built on the kernel's main thread; afterwards only `flush` (called by the one
 refresher thread, or directly by tests) writes their traits, from a `RunRecorder`'s latest state, so every
-update is coalesced and the final state is always sent. Every display of the view is a mimebundle of the
-widget view plus a static HTML snapshot under a display id; the snapshot is replaced when the run ends, so
-nbconvert, GitHub and nbviewer show the final graph, table and failed logs where widgets do not render.
+update is coalesced and the final state is always sent. Every display of the view is two outputs: the
+widget view, and the static snapshot (`argonb.render.snapshot`) under a display id of its own, replaced when
+the run ends, so nbconvert, GitHub and nbviewer show the final graph, table and failures' logs where widgets
+do not render; where the widget renders, its `hide_snapshot_css` rule hides that snapshot.
 Imports: ipywidgets and IPython.display (lazily, on construction), argonb.render, argonb.notebook.*.
 """
 
 from __future__ import annotations
 
-import base64
 import html
 import threading
 import time
+import uuid
 from collections import deque
 from collections.abc import Callable
 from typing import Any
@@ -22,18 +23,13 @@ from argonb.engine.run import Run
 from argonb.notebook.details import node_detail_html, node_options, pick_node
 from argonb.notebook.recorder import LOG_TAIL_BYTES, RecordedState, RunRecorder, refresher
 from argonb.render.graph import safe_prefix
-from argonb.render.report import (
-    FAILED,
-    counts_html,
-    header_html,
-    log_tail_html,
-    node_table_html,
-    phase_counts,
-    snapshot_html,
-    work_nodes,
-)
+from argonb.render.report import FAILED, counts_html, header_html, log_tail_html, node_table_html
 from argonb.render.runtree import run_graph
+from argonb.render.snapshot import SNAPSHOT_CLASS, RunPicture, origin_note, snapshot_bundle, static_graph
+from argonb.render.summary import summarize
 from argonb.render.svg import GraphRenderer
+
+__all__ = ["RunView", "static_graph", "wait_for"]
 
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 DONE_PHASES = ("Succeeded", "Failed", "Error", "Skipped", "Omitted")
@@ -43,22 +39,6 @@ DONE_PHASES = ("Succeeded", "Failed", "Error", "Skipped", "Omitted")
 # times a second it kept the browser's main thread busy). A user's choice in the widget is never delayed.
 MESSAGES_PER_SECOND = 12
 BYTES_PER_SECOND = 1_000_000
-
-
-def static_graph(markup: str, alt: str = "workflow graph") -> str:
-    """Graph markup for static `text/html` outputs: an inline `<svg>` becomes an `<img>` with a data: URI.
-
-    A reopened notebook's outputs are untrusted, and JupyterLab's HTML sanitizer strips inline `<svg>`,
-    leaving its node titles as loose text; an SVG image survives sanitizing. Markup without `<svg>` (the
-    HTML view used without graphviz) is returned unchanged. The live widget keeps the inline SVG.
-    """
-    start = markup.find("<svg")
-    if start < 0:
-        return markup
-    data = base64.b64encode(markup[start:].encode("utf-8")).decode("ascii")
-    # natural size, like the live graph (the snapshot's wrapper scrolls); JupyterLab would shrink it to fit
-    return (f'<img class="argonb-graph" style="max-width:none" alt="{html.escape(alt)}" '
-            f'src="data:image/svg+xml;base64,{data}">')
 
 
 class RunView:
@@ -76,6 +56,7 @@ class RunView:
         self.final = threading.Event()  # set once the run's final state reached the widgets and snapshot
         self.displayed_in: int | None = None  # execution count of the last display (avoids double display)
         self._renderer = GraphRenderer()
+        self._static_renderer = GraphRenderer(max_layouts=2)  # the snapshot's folded graph: its own cache
         self._flush_lock = threading.RLock()
         self._flushed: tuple[Any, ...] | None = None
         self._selected: str | None = None
@@ -87,6 +68,7 @@ class RunView:
         self._recent: deque[tuple[float, int]] = deque()  # (when, messages) of the last second's flushes
         self._paced_ui = 0
         self._ui_version = 0
+        self.view_class = f"argonb-view-{uuid.uuid4().hex[:16]}"  # ties this widget's snapshot outputs to it
         self._build()
         recorder.on_change = refresher().poke
         refresher().add(self)
@@ -113,39 +95,61 @@ class RunView:
         self.log = w.HTML(layout=w.Layout(width="58%"))
         self.detail = w.HTML(layout=w.Layout(width="42%"))
         self.status = w.HTML()
+        # Where this widget renders (a live kernel, or saved widget state with its JavaScript), it replaces its
+        # static snapshot: this rule hides the snapshot output. Where no widget JavaScript runs (nbconvert
+        # offline, nbviewer, GitHub), the rule never reaches the page and the snapshot shows.
+        self.hide_snapshot = w.HTML(value=hide_snapshot_css(self.view_class))
         controls = w.HBox([self.node_select, self.stop_button, self.retry_button, self.rerun_button])
         self.box = w.VBox([self.header, w.HBox([self.progress, self.counts]), self.graph, self.table, controls,
-                           w.HBox([self.log, self.detail]), self.status],
+                           w.HBox([self.log, self.detail]), self.status, self.hide_snapshot],
                           layout=w.Layout(border="1px solid #d0d7de", padding="6px"))
         self.box.add_class("argonb-run")
         self.flush()
 
     # ---- display ---------------------------------------------------------------------------------------
-    def bundle(self) -> dict[str, Any]:
-        state = self.recorder.state()
+    def widget_bundle(self) -> dict[str, Any]:
+        """The widget's own output: the widget view only, so no frontend prefers a copy of the snapshot in it.
+
+        nbconvert's HTML exporter, given saved widget state, renders the widget mimetype of a bundle as a
+        script placeholder and drops the bundle's `text/html`; GitHub draws nothing. So the snapshot lives
+        in an output of its own (`snapshot_data`)."""
         return {WIDGET_VIEW: {"model_id": self.box.model_id, "version_major": 2, "version_minor": 0},
-                "text/html": self.snapshot(state),
-                "text/plain": f"<argonb run {self.run.name}: {state.phase}>"}
+                "text/plain": f"argonb run {self.run.name} (live view; the snapshot below shows it without a kernel)"}
 
     def display(self, execution_count: int | None = None) -> None:
-        """Show the widget (with its static snapshot) in the current output area."""
+        """Show the widget and, as a separate output, its static snapshot (replaced when the run ends)."""
         from IPython.display import DisplayHandle
 
-        handle = DisplayHandle()
-        with self._display_lock:  # the refresher's final update either sees this handle or precedes the bundle
-            self._handles.append(handle)
-            handle.display(self.bundle(), raw=True)
+        widget, snapshot = DisplayHandle(), DisplayHandle()
+        with self._display_lock:  # the refresher's final update either sees this handle or precedes the data
+            self._handles.append(snapshot)
+            widget.display(self.widget_bundle(), raw=True)
+            snapshot.display(self.snapshot_data(), raw=True)
         self.displayed_in = execution_count
 
-    def snapshot(self, state: RecordedState | None = None) -> str:
-        """Static HTML of the run as it is now: graph, table and failed nodes' log tails."""
+    def picture(self, state: RecordedState | None = None) -> RunPicture:
         state = state or self.recorder.state()
-        logs = {str(n["id"]): self.recorder.log_tail(str(n["id"]))[0] for n in work_nodes(state.nodes)
-                if n.get("phase") in FAILED}
-        return snapshot_html(name=self.run.name, phase=state.phase, message=state.message, nodes=state.nodes,
-                             graph=static_graph(self._graph_markup(state), f"graph of {self.run.name}"),
-                             logs=logs, elapsed=state.elapsed(),
-                             note=self._note_text())
+        return RunPicture(name=self.run.name, phase=state.phase, message=state.message, nodes=state.nodes,
+                          elapsed=state.elapsed(), note=self._note_text(), kept=state.kept,
+                          workflow=self.run.workflow, log_tail=self._log_lines)
+
+    def snapshot_data(self, state: RecordedState | None = None, *, replaced_by_widget: bool = True) -> dict[str, str]:
+        """`text/html` and `text/plain` of the static snapshot, as the run is now; `replaced_by_widget`: the
+        widget hides it where the widget renders (the snapshot output beside it), else it always shows."""
+        return snapshot_bundle(self.picture(state), render=self._render_static,
+                               view_id=self.view_class if replaced_by_widget else "")
+
+    def snapshot(self, state: RecordedState | None = None) -> str:
+        """Static HTML of the run as it is now, shown whatever renders (e.g. `%workflow status`)."""
+        return self.snapshot_data(state, replaced_by_widget=False)["text/html"]
+
+    def _log_lines(self, node_id: str) -> list[str]:
+        lines, _total = self.recorder.log_tail(node_id)
+        return lines or self._disk_log(node_id)
+
+    def _render_static(self, graph: Any) -> str:
+        with self._flush_lock:  # the renderer's layout cache has one owner at a time
+            return self._static_renderer.render(graph)
 
     # ---- refresher side ----------------------------------------------------------------------------------
     @property
@@ -163,7 +167,7 @@ class RunView:
                 return  # paced: the refresher comes back within a second
             self._flushed, self._paced_ui = key, self._ui_version
             before = self._sent_state()
-            selected = self._selected or pick_node(state.nodes)
+            selected = self._selected or pick_node(state.nodes)  # the deepest real failure (summary.focus)
             self._flush_summary(state)
             self.graph.value = self._graph_markup(state)
             self.table.value = node_table_html(state.nodes, selected=selected)
@@ -192,16 +196,18 @@ class RunView:
                 self.rerun_button.disabled)
 
     def _flush_summary(self, state: RecordedState) -> None:
+        note = " · ".join(filter(None, [self._note_text(), origin_note(state.nodes, state.kept)]))
         self.header.value = header_html(self.run.name, state.phase, state.message, elapsed=state.elapsed(),
-                                        note=self._note_text())
-        work = work_nodes(state.nodes)
-        done = sum(1 for n in work if n.get("phase") in DONE_PHASES)
+                                        note=note)
+        summary = summarize(state.nodes, state.kept)
+        done, total = summary.progress
         with self.progress.hold_sync():
-            self.progress.max = max(1, len(work))
+            self.progress.max = max(1, total)
             self.progress.value = done
             self.progress.bar_style = {"Succeeded": "success", "Failed": "danger", "Error": "danger"}.get(
                 state.phase, "info")
-        self.counts.value = f'<span style="font-size:12px">{counts_html(phase_counts(state.nodes))}</span>'
+        self.counts.value = (f'<span style="font-size:12px">{counts_html(summary.counts)} '
+                             f'<span style="color:#57606a">progress {summary.progress_text}</span></span>')
 
     def _flush_selection(self, state: RecordedState, selected: str | None) -> None:
         options = node_options(state.nodes)
@@ -225,7 +231,8 @@ class RunView:
         title = f"log of {node.get('displayName')}" + (f" (last {len(lines)} of {total} lines)" if total > len(
             lines) else "")
         self.log.value = log_tail_html(lines, title=title, limit=self.log_lines)
-        self.detail.value = node_detail_html(node, self.run.run_dir)
+        self.detail.value = node_detail_html(node, log_path=self.run.log_path(node), kept_from=state.kept.get(
+            str(node["id"])))
 
     def _disk_log(self, node_id: str) -> list[str]:
         """The tail of a finished node's log file, for nodes whose lines this view's recorder never saw."""
@@ -246,9 +253,9 @@ class RunView:
     def _finalize(self, state: RecordedState) -> None:
         """The run ended: refresh every static snapshot, then say the final state is out."""
         with self._display_lock:
-            bundle = self.bundle()
+            data = self.snapshot_data(state)
             for handle in self._handles:
-                handle.update(bundle, raw=True)
+                handle.update(data, raw=True)
         self.final.set()
 
     def _graph_markup(self, state: RecordedState) -> str:
@@ -333,6 +340,13 @@ class RunView:
 
     def __repr__(self) -> str:
         return f"<RunView {self.run.name}>"
+
+
+def hide_snapshot_css(view_class: str) -> str:
+    """A style rule, shown only by the widget, that hides the widget's own snapshot outputs."""
+    selector = f".{SNAPSHOT_CLASS}.{view_class}"
+    return (f"<style>{selector} {{display:none}} "
+            f".jp-OutputArea-child:has({selector}) {{display:none}}</style>")
 
 
 def wait_for(view: RunView, timeout: float | None = None) -> bool:

@@ -1,19 +1,19 @@
-"""HTML pieces that describe a run without a kernel: phase badges, node table, counts, static snapshot.
+"""HTML pieces that describe a run without a kernel: phase badges, node table, counts, log tails, header.
 
-Owns: `phase_counts`, `node_duration`, `node_table_html`, `log_tail_html` and `snapshot_html` (graph + table +
-the failed nodes' log tails in one self-contained block with inline styles, for nbconvert/GitHub/nbviewer
-and for the `Run` HTML repr). Everything takes Argo-shaped node dicts, so it works on `Run.nodes` and on a
-Workflow's `status.nodes` alike. Imports: stdlib, argonb.render.graph.
+Owns: `node_duration`, `node_table_html`, `log_tail_html`, `header_html` and the phase badges (the static
+snapshot that assembles them is `argonb.render.snapshot`; the counts come from `argonb.render.summary`).
+Everything takes Argo-shaped node dicts, so it works on `Run.nodes` and on a Workflow's `status.nodes` alike. Imports: stdlib, argonb.render.graph, argonb.render.summary.
 """
 
 from __future__ import annotations
 
 import html
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
+from argonb.render import summary
 from argonb.render.graph import style_for
 
 GROUP_TYPES = ("StepGroup", "TaskGroup")
@@ -61,12 +61,8 @@ def work_nodes(nodes: Mapping[str, dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def phase_counts(nodes: Mapping[str, dict[str, Any]]) -> dict[str, int]:
-    """Work nodes per phase, in display order, zero counts left out."""
-    counts = {p: 0 for p in PHASE_ORDER}
-    for n in work_nodes(nodes):
-        phase = str(n.get("phase") or "Pending")
-        counts[phase] = counts.get(phase, 0) + 1
-    return {p: c for p, c in counts.items() if c}
+    """Nodes per phase as the Argo UI counts them (`argonb.render.summary.phase_counts`)."""
+    return summary.phase_counts(nodes)
 
 
 def badge(phase: str | None) -> str:
@@ -82,19 +78,30 @@ def counts_html(counts: Mapping[str, int]) -> str:
 
 
 def table_rows(nodes: Mapping[str, dict[str, Any]], now: float | None = None) -> list[dict[str, Any]]:
-    """Rows for the node table: every node but step/task groups, in creation order."""
+    """Rows for the node table: every node but step/task groups, in creation order, except that a Retry
+    node's attempts follow it, marked `attempt` (the Argo UI shows them under their Retry node)."""
+    attempts = summary.attempt_ids(nodes)
+
+    def row(n: dict[str, Any], attempt: bool) -> dict[str, Any]:
+        return {"id": n.get("id"), "name": n.get("displayName") or n.get("name"), "type": n.get("type"),
+                "phase": n.get("phase"), "duration": format_seconds(node_duration(n, now)),
+                "message": n.get("message") or "", "attempt": attempt}
+
     rows = []
     for n in nodes.values():
-        if n.get("type") in GROUP_TYPES:
+        if n.get("type") in GROUP_TYPES or str(n.get("id")) in attempts:
             continue
-        rows.append({"id": n.get("id"), "name": n.get("displayName") or n.get("name"), "type": n.get("type"),
-                     "phase": n.get("phase"), "duration": format_seconds(node_duration(n, now)),
-                     "message": n.get("message") or ""})
+        rows.append(row(n, False))
+        if n.get("type") == "Retry":
+            rows += [row(nodes[str(c)], True) for c in n.get("children") or () if str(c) in nodes]
     return rows
 
 
 def node_table_html(nodes: Mapping[str, dict[str, Any]], *, selected: str | None = None,
-                    now: float | None = None, max_rows: int = 300) -> str:
+                    now: float | None = None, max_rows: int = 300, kept: Mapping[str, str] | None = None,
+                    footer: str = "") -> str:
+    """The node table; `kept` marks nodes a retry or `--reuse` kept (node id -> their run), `footer` is a
+    last row (what was left out)."""
     rows = table_rows(nodes, now)
     cell = "padding:2px 8px;border-bottom:1px solid #eaeef2;text-align:left;vertical-align:top"
     head = "".join(f'<th style="{cell}">{h}</th>' for h in ("node", "type", "phase", "duration", "message"))
@@ -103,15 +110,31 @@ def node_table_html(nodes: Mapping[str, dict[str, Any]], *, selected: str | None
     for r in rows[:max_rows]:
         mark = ' style="background:#fff8c5"' if selected and r["id"] == selected else ""
         out.append(f'<tr{mark} data-node="{html.escape(str(r["id"]))}">'
-                   f'<td style="{cell}">{html.escape(str(r["name"]))}</td>'
-                   f'<td style="{cell};color:#57606a">{html.escape(str(r["type"]))}</td>'
+                   f'<td style="{cell}{_ATTEMPT_INDENT if r["attempt"] else ""}">{html.escape(str(r["name"]))}'
+                   f'{_kept_mark(kept, r["id"])}</td>'
+                   f'<td style="{cell};color:#57606a">{html.escape(str(r["type"]))}{" attempt" if r["attempt"] else ""}'
+                   f'</td>'
                    f'<td style="{cell}">{badge(r["phase"])}</td>'
                    f'<td style="{cell}">{r["duration"]}</td>'
                    f'<td style="{cell};white-space:pre-wrap">{html.escape(str(r["message"]))}</td></tr>')
     if len(rows) > max_rows:
         out.append(f'<tr><td colspan="5" style="{cell}">… {len(rows) - max_rows} more</td></tr>')
+    if footer:
+        out.append(f'<tr><td colspan="5" style="{cell};color:#57606a">… {html.escape(footer)}</td></tr>')
     out.append("</tbody></table>")
     return "".join(out)
+
+
+_ATTEMPT_INDENT = ";padding-left:22px"  # attempts sit under their Retry node
+
+
+def _kept_mark(kept: Mapping[str, str] | None, node_id: Any) -> str:
+    origin = (kept or {}).get(str(node_id))
+    if not origin:
+        return ""
+    return (f' <span class="argonb-kept" title="kept from {html.escape(origin)}: not run again" '
+            f'style="font-size:10px;color:#57606a;border:1px solid #d0d7de;border-radius:6px;padding:0 4px">'
+            f'kept</span>')
 
 
 def log_tail_html(lines: Sequence[str], *, title: str = "", limit: int = 500) -> str:
@@ -125,7 +148,8 @@ def log_tail_html(lines: Sequence[str], *, title: str = "", limit: int = 500) ->
 
 
 def failed_nodes(nodes: Mapping[str, dict[str, Any]]) -> list[dict[str, Any]]:
-    return [n for n in work_nodes(nodes) if n.get("phase") in FAILED]
+    """The real failures, deepest first; a retry attempt that a later attempt recovered is not one."""
+    return [nodes[i] for i in summary.real_failures(nodes)]
 
 
 def header_html(name: str, phase: str | None, message: str = "", *, elapsed: float | None = None,
@@ -138,20 +162,3 @@ def header_html(name: str, phase: str | None, message: str = "", *, elapsed: flo
     line = " ".join(parts)
     extra = f'<div style="color:#9a6700;font-size:12px">{html.escape(note)}</div>' if note else ""
     return f'<div class="argonb-header" style="font-size:13px">{line}</div>{extra}'
-
-
-def snapshot_html(*, name: str, phase: str | None, message: str, nodes: Mapping[str, dict[str, Any]],
-                  graph: str, logs: Mapping[str, Iterable[str]] | None = None, elapsed: float | None = None,
-                  note: str = "", log_lines: int = 40) -> str:
-    """The static picture of a run: header, counts, graph markup, node table and failed nodes' log tails."""
-    parts = ['<div class="argonb-snapshot" style="font-family:Helvetica,Arial,sans-serif">',
-             header_html(name, phase, message, elapsed=elapsed, note=note),
-             f'<div style="margin:4px 0;font-size:12px">{counts_html(phase_counts(nodes))}</div>',
-             f'<div style="overflow:auto;max-width:100%">{graph}</div>',
-             node_table_html(nodes)]
-    for n in failed_nodes(nodes)[:3]:
-        lines = list((logs or {}).get(str(n.get("id")), []))
-        parts.append(log_tail_html(lines, title=f"log of {n.get('displayName')} (last {log_lines} lines)",
-                                   limit=log_lines))
-    parts.append("</div>")
-    return "".join(parts)

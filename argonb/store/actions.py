@@ -253,7 +253,8 @@ def resubmit(ref: str, memoized: bool = False, parameters: dict[str, Any] | None
     return run_recorded(_stored_source(rec), {**rec.parameters, **(parameters or {})}, store=st,
                         backend=rec.backend or "local", templates=rec.templates or None,
                         name=_fresh_name(st, rec), wait=wait, subscribers=subscribers, reuse=reuse,
-                        reuse_from=rec.name if memoized else "", resubmitted_from=rec.name, replace=False)
+                        reuse_from=rec.name if memoized else "", resubmitted_from=rec.name, replace=False,
+                        reuse_keeps_times=False)
 
 
 def resume_edited(source: Any, reuse_ref: str, parameters: dict[str, Any] | None = None, *,

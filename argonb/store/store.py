@@ -21,6 +21,7 @@ from typing import Any
 
 from argonb.engine.timefmt import rfc3339
 from argonb.errors import ArgonbError
+from argonb.render.summary import COMPLETE_PHASES, EXECUTABLE_TYPES, progress
 from argonb.store.db import HOST, connect, owner_alive, owner_token, prepare_home, transaction
 from argonb.store.reserve import is_disk_full, release_reserve
 
@@ -121,11 +122,12 @@ class Store:
 
     # ---- reading ------------------------------------------------------------------------------------
     def list_runs(self) -> list[RunRecord]:
-        """Every run, newest first, with its pod progress."""
+        """Every run, newest first, with Argo's progress (`argonb.render.summary.progress`, in SQL)."""
         with self._lock:
             rows = self._conn.execute("SELECT * FROM runs ORDER BY created DESC, name").fetchall()
             progress = {r[0]: (r[1], r[2]) for r in self._conn.execute(
-                "SELECT run, SUM(phase='Succeeded'), COUNT(*) FROM nodes WHERE type='Pod' GROUP BY run")}
+                f"SELECT run, SUM(phase IN {COMPLETE_PHASES!r}), COUNT(*) FROM nodes"
+                f" WHERE type IN {EXECUTABLE_TYPES!r} GROUP BY run")}
         records = [_record(r) for r in rows]
         for rec in records:
             rec.progress = progress.get(rec.name, (0, 0))
@@ -140,8 +142,7 @@ class Store:
             raise RunNotFound(f"no run {ref!r} in {self.home}")
         rec = _record(row)
         rec.nodes = self.nodes(name)
-        pods = [n for n in rec.nodes.values() if n.get("type") == "Pod"]
-        rec.progress = (sum(1 for n in pods if n.get("phase") == "Succeeded"), len(pods))
+        rec.progress = progress(rec.nodes)
         return rec
 
     def resolve(self, ref: str) -> str:

@@ -38,7 +38,7 @@ def test_submit_wait_reports_like_argonb_run_and_records_the_run(fake, tmp_path,
     out = capsys.readouterr().out
     assert code == 0
     assert "hello: hello world" in out
-    assert "Succeeded" in out and "(1/1 pods succeeded)" in out
+    assert "Succeeded" in out and "(progress 1/1; 1 Succeeded)" in out
     name = next(iter(fake.workflows))
     # the run store has it: list, get and logs work unchanged
     assert main(["list"]) == 0

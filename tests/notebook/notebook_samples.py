@@ -107,3 +107,59 @@ spec:
         command: [sh, -c]
         args: ["echo second"]
 """
+
+
+def recovered_and_failed(folder: str) -> str:
+    """A DAG whose `flaky` task fails twice and then succeeds under its retryStrategy (attempts are counted
+    in `folder`, outside the pods' private /tmp), and whose `broken` task really fails, deeper in a steps
+    template: one real failure and two recovered attempts."""
+    return f"""\
+apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata:
+  generateName: shared-
+spec:
+  entrypoint: main
+  templates:
+    - name: main
+      dag:
+        tasks:
+          - name: prepare
+            template: echo
+          - name: flaky
+            template: flaky
+            dependencies: [prepare]
+          - name: check
+            template: check
+            dependencies: [prepare]
+    - name: echo
+      container:
+        image: alpine
+        command: [sh, -c]
+        args: ["echo ready; sleep 1"]
+    - name: flaky
+      retryStrategy:
+        limit: 3
+      script:
+        image: python:3
+        command: [python]
+        source: |
+          import os, sys
+          path = {os.path.join(folder, "attempts")!r}
+          n = int(open(path).read()) if os.path.exists(path) else 0
+          open(path, "w").write(str(n + 1))
+          print("attempt", n + 1, "recovered" if n >= 2 else "fails", file=sys.stderr)
+          sys.exit(0 if n >= 2 else 1)
+    - name: check
+      steps:
+        - - name: broken
+            template: broken
+    - name: broken
+      script:
+        image: python:3
+        command: [python]
+        source: |
+          import sys
+          print("the real failure", file=sys.stderr)
+          sys.exit(4)
+"""

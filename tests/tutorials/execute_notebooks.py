@@ -5,8 +5,10 @@
 
 Each notebook runs top to bottom in a fresh `python3` kernel (nbclient), in `notebooks/` as the working
 directory, with `ARGONB_HOME` set to a new temporary directory, so runs never mix with your own. The saved file
-keeps every output: the static HTML/SVG snapshot of each run (what GitHub and nbviewer show) and the widget
-state (what JupyterLab shows). Cell timings are not recorded, and the temporary home directory is written as
+keeps every output but the widgets: each run's static snapshot (graph, node table, failures' logs) is what
+GitHub, nbviewer, `nbconvert` and a reopened JupyterLab show, and the widget views and their state (about 80 %
+of a file when kept, and drawn as nothing or "model not found" without their kernel) are left out, so the
+files stay small. Running the notebook again brings the live widgets back. Cell timings are not recorded, and the temporary home directory is written as
 `$ARGONB_HOME`, so a re-execution only changes what really changed (run names, times, durations).
 
 A notebook that fails is still saved, up to the failing cell (or, with `--allow-errors`, with every cell run),
@@ -82,6 +84,16 @@ def execute(nb: Any, home: Path, *, timeout: int = CELL_TIMEOUT, store_widget_st
     return nb
 
 
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+
+
+def drop_widget_views(nb: Any) -> None:
+    """Remove the outputs that only show a live widget (each run's snapshot is an output of its own)."""
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.outputs = [o for o in cell.outputs if WIDGET_VIEW not in o.get("data", {})]
+
+
 def scrub(value: Any, home: str) -> Any:
     """Replace the temporary ARGONB_HOME path in every string of an output or widget state."""
     if isinstance(value, str):
@@ -129,9 +141,10 @@ def execute_and_save(path: Path, *, timeout: int = CELL_TIMEOUT, allow_errors: b
     with tempfile.TemporaryDirectory(prefix="argonb-tutorial-") as tmp:
         home = Path(tmp) / "home"
         try:
-            execute(nb, home, timeout=timeout, allow_errors=allow_errors)
+            execute(nb, home, timeout=timeout, allow_errors=allow_errors, store_widget_state=False)
         except CellExecutionError:
             pass  # the error is in the failing cell's outputs
+        drop_widget_views(nb)
         scrub_notebook(nb, home)
     errors = errors_in(nb) + stale_snapshots(nb)
     ok = not errors
