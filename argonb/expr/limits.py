@@ -1,8 +1,10 @@
 """Bounds on one expression evaluation, so that no workflow expression can exhaust memory or hang.
 
-Argo's expressions (expr-lang with sprig, govaluate) have no bound of their own: a Go process
-would allocate `sprig.repeat(1000000000, "x")` as readily as argonb did (1.8-5.6 GB within 60 s).
-One evaluation gets a `Budget`:
+expr-lang has one bound of its own, which Argo therefore has too: a memory budget of 1e6 units
+charged by ranges, literals and some builtins (`Budget.mem_grow`, `memory budget exceeded`).
+Nothing bounds sprig's functions, rendering or time: a Go process would allocate
+`sprig.repeat(1000000000, "x")` as readily as argonb did (1.8-5.6 GB within 60 s). So one
+evaluation gets a `Budget` with argonb's own bounds as well:
 
 - every value a function, operator or builtin produces is measured (an estimate of its bytes: a
   string's length, 32 bytes per list element, 64 per map entry); one value may not exceed
@@ -18,8 +20,8 @@ One evaluation gets a `Budget`:
 - the evaluation may run at most `ARGONB_EXPR_MAX_SECONDS` (default 30) and stops early when the
   run it belongs to is being stopped (`set_interrupt`), so Ctrl-C and `argonb stop` reach it.
 
-Exceeding a bound raises `ExprLimitError`, an `ExprError`: the node (or the lint) fails with a
-message naming the bound, its environment variable and the expression.
+Exceeding one of argonb's bounds raises `ExprLimitError`, an `ExprError`: the node ends in Error
+with a message naming the bound, its environment variable and the expression.
 """
 
 from __future__ import annotations
