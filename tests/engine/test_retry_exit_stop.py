@@ -234,3 +234,22 @@ spec:
     stopped = run_yaml(text.replace("suspend: true", "shutdown: Stop"))
     assert stopped.phase in ("Failed", "Error")
     assert [n["phase"] for n in stopped.nodes.values() if n["type"] != "Skipped"] == []
+
+
+def test_a_retry_limit_that_is_not_an_int_ends_the_node_in_error_s7():
+    """util/intstr Int32 fails on `limit: "x"`; operator.go processNodeRetries returns that error, so the
+    retry node ends in Error with Go's message (the fuzz found an engine crash here)."""
+    run = run_yaml("""
+        apiVersion: argoproj.io/v1alpha1
+        kind: Workflow
+        metadata: {name: bad-limit}
+        spec:
+          entrypoint: main
+          templates:
+          - name: main
+            retryStrategy: {limit: "xx"}
+            container: {image: alpine, command: [sh, -c, "exit 1"]}
+    """)
+    assert run.phase == "Error"
+    assert by_name(run)["bad-limit"]["message"] == "value 'xx' cannot be resolved to an int"
+    assert "internal error" not in run.message
