@@ -264,19 +264,21 @@ spec:
   templates:
   - name: main
     parallelism: 0
-    SHAPE
+    steps: [[{name: a, template: echo}, {name: b, template: echo}]]
   - name: echo
     container: {image: alpine, command: [echo, hi]}
 """
+
+STEPS_SHAPE = "steps: [[{name: a, template: echo}, {name: b, template: echo}]]"
 
 
 def test_terminate_ends_a_run_whose_children_wait_for_a_parallelism_slot_that_never_frees_s9_s10():
     """`parallelism: 0` (§10: Argo's checkParallelism refuses every child while `children >= parallelism`) keeps
     the run waiting, as on Argo; terminate (§9) must still end it: the waiting children start under the shutdown
     and fail with the stop message. Found by the nightly fuzz: the run stayed Running after terminate."""
-    for shape in ("steps: [[{name: a, template: echo}, {name: b, template: echo}]]",
+    for shape in (STEPS_SHAPE,
                   "dag: {tasks: [{name: a, template: echo}, {name: b, template: echo, depends: a}]}"):
-        run = argonb.run(PARALLELISM_ZERO.replace("SHAPE", shape))
+        run = argonb.run(PARALLELISM_ZERO.replace(STEPS_SHAPE, shape))
         run.wait(1.0)
         assert not run.done and run.phase == "Running"
         run.terminate()
