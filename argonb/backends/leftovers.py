@@ -136,7 +136,10 @@ class Sweeper:
     """Sweeps on a thread of their own, batched: the pod's end is not delayed by a /proc scan, and pods ending
     within `INTERVAL` share one. `then()` runs after each pod's sweep (the watchdog forgets the pod only then)."""
 
-    def __init__(self) -> None:
+    def __init__(self, busy_homes: Callable[[], set[str]] = set) -> None:
+        # HOMEs still used by a running container: several containers of one pod (a containerSet) share the
+        # pod's root as HOME, and one container's end must not kill another that still runs
+        self._busy_homes = busy_homes
         self._lock = threading.Lock()
         self._pending: list[tuple[set[int], set[str], int, Callable[[], None]]] = []
         self._wake = threading.Event()
@@ -155,8 +158,8 @@ class Sweeper:
         with self._lock:
             batch, self._pending = self._pending, []
         if batch:
-            sweep(set().union(*(b[0] for b in batch)), set().union(*(b[1] for b in batch)),
-                  min(b[2] for b in batch))
+            homes = set().union(*(b[1] for b in batch)) - self._busy_homes()
+            sweep(set().union(*(b[0] for b in batch)), homes, min(b[2] for b in batch))
             for *_, then in batch:
                 then()
 

@@ -28,6 +28,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -74,6 +75,8 @@ class LocalBackend:
             return PodResult(exit_code=None, error=_no_command(request.image))
         sessions: list[int] = []  # every container's session: the pod's end reaches what left its group
         since = _now_ticks()
+        home = _private_home(env, request)
+        _HOMES_IN_USE.enter(home)
         try:
             for init in request.init_containers:
                 code = self._run_init(request, rewrite, init, on_log, cancel, sessions)
@@ -87,8 +90,8 @@ class LocalBackend:
         finally:
             # no subreaper above these processes (they are this process's children): find the rest in /proc;
             # the watchdog keeps covering the pod until that is done
-            _SWEEPER.submit(set(sessions), {_private_home(env, request)} - {""}, since,
-                            _forget(sessions))
+            _HOMES_IN_USE.leave(home)
+            _SWEEPER.submit(set(sessions), {home} - {""}, since, _forget(sessions))
         for name, code in codes:
             if code not in (0, 137, 143) and not result.error:  # 137/143: killed once main exited (§5.10)
                 result.failed_container, result.failed_exit_code = name, code
@@ -124,8 +127,21 @@ class LocalBackend:
             logs.close()
             return PodResult(exit_code=None, error=_spawn_error(argv, request.image, exc))
 
-        watch = PodWatch(request, streams, logs, cancel, on_exit, _finish_watched, spawn_failed)
-        return watcher.spawn(watch, argv, env, cwd, dirs, files)
+        home = _private_home(env, request)
+
+        def exited(result: PodResult) -> None:
+            _HOMES_IN_USE.leave(home)
+            on_exit(result)
+
+        _HOMES_IN_USE.enter(home)
+        watch = PodWatch(request, streams, logs, cancel, exited, _finish_watched, spawn_failed)
+        started = False
+        try:
+            started = watcher.spawn(watch, argv, env, cwd, dirs, files)
+        finally:
+            if not started:  # nothing runs: no exit will come to count it out
+                _HOMES_IN_USE.leave(home)
+        return started
 
     def _run_main(self, request: PodRequest, argv: list[str], env: dict[str, str], cwd: str, on_log: LogSink,
                   cancel: threading.Event, sessions: list[int]) -> PodResult:
@@ -261,7 +277,32 @@ class LocalBackend:
         return argv, env, str(cwd)
 
 
-_SWEEPER = leftovers.Sweeper()
+class _HomesInUse:
+    """The private HOMEs of containers running now, counted: a containerSet's containers share one."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._count: Counter[str] = Counter()
+
+    def enter(self, home: str) -> None:
+        if home:
+            with self._lock:
+                self._count[home] += 1
+
+    def leave(self, home: str) -> None:
+        if home:
+            with self._lock:
+                self._count[home] -= 1
+                if self._count[home] <= 0:
+                    del self._count[home]
+
+    def snapshot(self) -> set[str]:
+        with self._lock:
+            return set(self._count)
+
+
+_HOMES_IN_USE = _HomesInUse()
+_SWEEPER = leftovers.Sweeper(_HOMES_IN_USE.snapshot)
 atexit.register(_SWEEPER.flush)
 
 
