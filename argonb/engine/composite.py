@@ -6,14 +6,32 @@ from __future__ import annotations
 import json
 from collections import ChainMap
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from argonb.engine.execute import Engine, Exec, ReferenceError_, resolve_references
+from argonb.engine.executor import Exec
 from argonb.engine.model import Node, NodePhase, NodeType
+from argonb.engine.references import UnresolvedReference, resolve_references
 from argonb.engine.runtime import Runtime
 from argonb.engine.slots import Slots
 from argonb.engine.workflow import TemplateContext
 from argonb.expr.template import ABSENT, TemplateError
+from argonb.spec.template_view import TemplateView
+
+if TYPE_CHECKING:
+    from argonb.engine.execute import Engine
+
+
+FAIL_FAST_MESSAGE = "template has failed or errored children and failFast enabled"
+
+
+def last_attempt(rt: Runtime, node: Node) -> Node:
+    """A Retry node exposes its last attempt's details (`possiblyGetRetryChildNode`)."""
+    if node.type is NodeType.RETRY:
+        for cid in reversed(node.children):
+            child = rt.nodes[cid]
+            if not child.hooked:
+                return child
+    return node
 
 
 def outbound_nodes(rt: Runtime, node: Node) -> list[str]:
@@ -51,10 +69,10 @@ def template_scope(tmpl: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]
     """`createScope`: a steps/DAG template's own inputs are in its scope (text and artifact variables), so
     `{{inputs.parameters.x}}` in a step resolves to the processed value and `from: {{inputs.artifacts.y}}`
     passes an input through (§5.5)."""
-    inputs = tmpl.get("inputs") or {}
-    text = {f"inputs.parameters.{p['name']}": str(p["value"]) for p in inputs.get("parameters") or []
+    view = TemplateView(tmpl)
+    text = {f"inputs.parameters.{p['name']}": str(p["value"]) for p in view.input_parameters
             if p.get("name") and p.get("value") is not None}
-    arts = {f"inputs.artifacts.{a['name']}": a for a in inputs.get("artifacts") or [] if a.get("name")}
+    arts = {f"inputs.artifacts.{a['name']}": a for a in view.input_artifacts if a.get("name")}
     return text, arts
 
 
@@ -100,7 +118,7 @@ def template_outputs(tmpl: dict[str, Any], scope: dict[str, Any], arts: dict[str
     for art in declared.get("artifacts") or []:
         try:
             resolved = resolve_references({"arguments": {"artifacts": [art]}}, scope, arts)
-        except ReferenceError_:
+        except UnresolvedReference:
             if art.get("optional"):
                 continue
             raise
@@ -177,7 +195,7 @@ def watch_hooks(engine: Engine, holder: dict[str, Any], child: Node, prefix: str
         variables, local_arts = hooked_scope(engine, child, prefix, step_name, scope, arts)
         try:
             return resolve_references({"arguments": args}, variables, local_arts)["arguments"]
-        except (ReferenceError_, TemplateError):
+        except (UnresolvedReference, TemplateError):
             return args
 
     return HookWatch(engine, hooks, child, env, ctx, boundary_id, resolve, depth=depth)
@@ -204,7 +222,7 @@ def run_exit_hook(engine: Engine, holder: dict[str, Any], child: Node, prefix: s
     name = f"{child.name}.onExit"
     try:
         resolved = resolve_references({"arguments": hook.get("arguments") or {}}, variables, local_arts)
-    except (ReferenceError_, TemplateError) as exc:
+    except (UnresolvedReference, TemplateError) as exc:
         ex: Exec = engine.error_node(name, str(exc), boundary_id=boundary_id, on_done=on_done, hooked=True)
     else:
         hook_holder = {k: hook[k] for k in ("template", "templateRef") if hook.get(k)}

@@ -11,10 +11,11 @@ import threading
 from dataclasses import replace
 from typing import Any
 
-from argonb.engine.artifacts import ArtifactError
+from argonb.engine.artifact_errors import ArtifactError
 from argonb.engine.backend import PodRequest, PodResult
 from argonb.engine.model import Node, NodePhase, NodeType
 from argonb.engine.pod import PodExec, PodOutcome
+from argonb.spec.template_view import TemplateView
 
 DEPENDENCY_FAILED = "a dependency did not succeed"
 
@@ -50,8 +51,8 @@ class ContainerSetExec(PodExec):
         return self.request_for(main, self._mounts(main), self.rt.run_dir / "pods" / self.node.pod_name)
 
     def _mounts(self, ctr: dict[str, Any]) -> list[str]:
-        shared = (self.tmpl.get("containerSet") or {}).get("volumeMounts") or []
-        return [str(m["mountPath"]) for m in [*shared, *(ctr.get("volumeMounts") or [])]
+        view = TemplateView(self.tmpl)
+        return [str(m["mountPath"]) for m in [*view.shared_volume_mounts, *(ctr.get("volumeMounts") or [])]
                 if str(m.get("mountPath", "")).startswith("/")]
 
     # ---- worker thread ----------------------------------------------------------------------------------

@@ -8,22 +8,26 @@ a faithful port of Argo's `assessDAGPhase` (branch phases inherited through Skip
 from __future__ import annotations
 
 from collections import ChainMap, deque
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from argonb.engine.composite import (
+    FAIL_FAST_MESSAGE,
     ChildLimiter,
     continues_on,
+    last_attempt,
     outbound_nodes,
     run_exit_hook,
     template_outputs,
     template_scope,
     watch_hooks,
 )
+from argonb.engine.conditions import when_blocks
 from argonb.engine.depends import evaluate_depends, task_dependencies, task_results
-from argonb.engine.execute import Engine, Exec, OnDone, ReferenceError_, json_of, resolve_references
+from argonb.engine.executor import Exec, OnDone, json_of
 from argonb.engine.loops import LoopError, is_loop, item_variables, loop_items
 from argonb.engine.model import Node, NodePhase, NodeType
 from argonb.engine.naming import loop_node_name
+from argonb.engine.references import UnresolvedReference, resolve_references
 from argonb.engine.scope import (
     AggregationError,
     aggregate,
@@ -31,10 +35,12 @@ from argonb.engine.scope import (
     referenced_results,
     skipped_outputs,
 )
-from argonb.engine.steps import FAIL_FAST_MESSAGE, _last_attempt
 from argonb.engine.workflow import TemplateContext
-from argonb.expr.errors import WhenError
 from argonb.expr.template import TemplateError, substitute
+from argonb.spec.template_view import TemplateView
+
+if TYPE_CHECKING:
+    from argonb.engine.execute import Engine
 
 
 class _Task:
@@ -79,7 +85,7 @@ class DagExec(Exec):
         specs = {name: t.spec for name, t in self.tasks.items()}
         for task in self.tasks.values():
             task.deps, task.logic = task_dependencies(task.spec, specs)
-        target = str((self.tmpl.get("dag") or {}).get("target") or "").strip()
+        target = str(TemplateView(self.tmpl).body.get("target") or "").strip()
         depended = {d for t in self.tasks.values() for d in t.deps}
         self.targets = target.split() if target else sorted(n for n in self.tasks if n not in depended)
         missing = [t for t in self.targets + sorted(depended) if t not in self.tasks]
@@ -132,7 +138,7 @@ class DagExec(Exec):
                 return
         try:
             spec = resolve_references(task.spec, self.variables(), ChainMap(self.arts, self.rt.global_artifacts))
-        except (ReferenceError_, TemplateError) as exc:
+        except (UnresolvedReference, TemplateError) as exc:
             self._task_placeholder(task, base, NodePhase.ERROR, str(exc))
             return
         if not is_loop(spec):
@@ -164,18 +170,10 @@ class DagExec(Exec):
         self._check_task(task)
 
     def _run_item(self, task: _Task, spec: dict[str, Any], name: str, group: Node | None) -> None:
-        when = spec.get("when")
-        if when not in (None, ""):
-            try:
-                from argonb.expr.govaluate import evaluate_when  # on the first `when` only (import cost)
-
-                proceed = evaluate_when(str(when))
-            except WhenError as exc:
-                self._item_or_task(task, group, name, NodePhase.ERROR, str(exc))
-                return
-            if not proceed:
-                self._item_or_task(task, group, name, NodePhase.SKIPPED, f"when '{when}' evaluated false")
-                return
+        blocked = when_blocks(spec)
+        if blocked is not None:
+            self._item_or_task(task, group, name, blocked.phase, blocked.message)
+            return
         task.pending_items += 1
         self.active += 1
 
@@ -291,7 +289,7 @@ class DagExec(Exec):
             text, _ = node_reference("tasks", task.name, node, False)
             self.scope.update(text)
             return
-        text, arts = node_reference("tasks", task.name, _last_attempt(self.rt, node), include)
+        text, arts = node_reference("tasks", task.name, last_attempt(self.rt, node), include)
         self.scope.update(text)
         self.arts.update(arts)
         if node.phase in (NodePhase.SKIPPED, NodePhase.OMITTED):
@@ -320,7 +318,7 @@ class DagExec(Exec):
         try:
             outputs = template_outputs(self.tmpl, dict(self.variables()),
                                        dict(ChainMap(self.arts, self.rt.global_artifacts)))
-        except (ValueError, ReferenceError_, TemplateError) as exc:
+        except (ValueError, UnresolvedReference, TemplateError) as exc:
             self.finish(NodePhase.ERROR, str(exc))
             return
         if outputs:

@@ -4,11 +4,14 @@ locks while it runs, and releases them once fulfilled."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from argonb.engine.execute import Engine, Exec, OnDone
+from argonb.engine.executor import Exec, OnDone
 from argonb.engine.model import NodePhase, NodeType
 from argonb.engine.sync import LOCKS, SyncError, local_limits, lock_names
+
+if TYPE_CHECKING:
+    from argonb.engine.execute import Engine
 
 
 class LockedExec(Exec):

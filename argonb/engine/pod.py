@@ -11,17 +11,22 @@ import json
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from argonb.engine.artifacts import ArtifactError, OutputsStopped, has_location, output_key, stage_input
+from argonb.engine.artifact_errors import ArtifactError, OutputsStopped
+from argonb.engine.artifacts import has_location, output_key, stage_input
 from argonb.engine.backend import AuxContainer, PodRequest, PodResult
 from argonb.engine.durations import parse_duration
-from argonb.engine.execute import STOP_MESSAGE, Engine, Exec, OnDone
+from argonb.engine.executor import STOP_MESSAGE, Exec, OnDone
 from argonb.engine.model import NodePhase, NodeType
 from argonb.engine.naming import pod_name
 from argonb.engine.outputlimit import OutputBudget
 from argonb.engine.podfs import locate_artifact, locate_file, open_regular_file, stop_check
 from argonb.engine.workflow import TemplateContext
+from argonb.spec.template_view import TemplateView
+
+if TYPE_CHECKING:
+    from argonb.engine.execute import Engine
 
 DEADLINE_MESSAGE = "Pod was active on the node longer than the specified deadline"
 
@@ -90,7 +95,7 @@ class PodExec(Exec):
         if self.tmpl.get("daemon"):
             self.rt.daemons.setdefault(self.boundary_id, []).append(self)
             self.cancel = cancel
-            probe = (self.tmpl.get("container") or self.tmpl.get("script") or {}).get("readinessProbe")
+            probe = _probe_container(self.tmpl).get("readinessProbe")
             self.rt.submit(lambda: wait_ready(probe, cancel), self._daemon_ready)
 
     def _unthreaded_possible(self) -> bool:
@@ -205,7 +210,7 @@ class PodExec(Exec):
 
     def _stage_inputs(self, request: PodRequest) -> None:
         self._stage_config_maps(request)
-        for art in (self.tmpl.get("inputs") or {}).get("artifacts") or []:
+        for art in TemplateView(self.tmpl).input_artifacts:
             if not has_location(art):
                 continue  # optional and not supplied
             if not art.get("path"):
@@ -253,7 +258,7 @@ class PodExec(Exec):
     def _collect_parameters(self, request: PodRequest, copied: dict[str, Path]) -> list[dict[str, Any]]:
         out = []
         budget = OutputBudget()  # all values of one pod travel in one task result, bounded as Argo's
-        for param in (self.tmpl.get("outputs") or {}).get("parameters") or []:
+        for param in TemplateView(self.tmpl).output_parameters:
             entry = {k: v for k, v in param.items() if k != "valueFrom"}
             value_from = param.get("valueFrom") or {}
             if param.get("value") is not None:
@@ -280,7 +285,7 @@ class PodExec(Exec):
     def _collect_artifacts(self, request: PodRequest, copied: dict[str, Path]) -> list[dict[str, Any]]:
         out = []
         check = stop_check(self.cancel.is_set, request.deadline)
-        for art in (self.tmpl.get("outputs") or {}).get("artifacts") or []:
+        for art in TemplateView(self.tmpl).output_artifacts:
             if not art.get("path"):
                 raise ArtifactError(f"output artifact {art.get('name')!r} has no path")
             check()
@@ -318,11 +323,16 @@ class PodExec(Exec):
         self.finish(outcome.phase, outcome.message)
 
 
+def _probe_container(tmpl: dict[str, Any]) -> dict[str, Any]:
+    """The container whose `readinessProbe` a daemon waits for (`container:` first, then `script:`)."""
+    return tmpl.get("container") or tmpl.get("script") or {}
+
+
 def _plain(tmpl: dict[str, Any]) -> bool:
     """No input artifacts or configMap files to stage, no output artifacts to archive, not a daemon."""
-    container = tmpl.get("script") or tmpl.get("container") or {}
-    return not (tmpl.get("daemon") or (tmpl.get("inputs") or {}).get("artifacts")
-                or (tmpl.get("outputs") or {}).get("artifacts") or container.get("volumeMounts"))
+    view = TemplateView(tmpl)
+    return not (tmpl.get("daemon") or view.input_artifacts or view.output_artifacts
+                or view.main_container.get("volumeMounts"))
 
 
 def _aux(spec: dict[str, Any]) -> AuxContainer:
@@ -395,30 +405,25 @@ def _mount_paths(tmpl: dict[str, Any]) -> list[str]:
 def _input_artifact_paths(tmpl: dict[str, Any]) -> list[str]:
     """Where input artifacts go: argonb writes them, so they are the pod's own files, also under /usr or /bin
     (never the host's: `path: /usr/local/bin/kubectl` must not replace the user's kubectl)."""
-    return [str(a["path"]) for a in (tmpl.get("inputs") or {}).get("artifacts") or []
-            if isinstance(a, dict) and str(a.get("path") or "").startswith("/")]
+    return [str(a["path"]) for a in TemplateView(tmpl).input_artifacts if str(a.get("path") or "").startswith("/")]
 
 
 def _output_paths(tmpl: dict[str, Any]) -> list[str]:
     """Absolute paths the engine reads after the pod: output parameters' files and output artifacts."""
-    outputs = tmpl.get("outputs") or {}
-    paths = [str(a["path"]) for a in outputs.get("artifacts") or [] if a.get("path")]
-    paths += [str(p["valueFrom"]["path"]) for p in outputs.get("parameters") or []
-              if (p.get("valueFrom") or {}).get("path")]
+    view = TemplateView(tmpl)
+    paths = [str(a["path"]) for a in view.output_artifacts if a.get("path")]
+    paths += [str(p["valueFrom"]["path"]) for p in view.output_parameters if (p.get("valueFrom") or {}).get("path")]
     return [p for p in paths if p.startswith("/")]
 
 
 def _declared_paths(tmpl: dict[str, Any]) -> list[str]:
     """Container paths that must be private to this pod: artifact and parameter paths."""
     paths: list[str] = []
-    for art in (tmpl.get("inputs") or {}).get("artifacts") or []:
+    view = TemplateView(tmpl)
+    for art in [*view.input_artifacts, *view.output_artifacts]:
         if art.get("path"):
             paths.append(str(art["path"]))
-    outputs = tmpl.get("outputs") or {}
-    for art in outputs.get("artifacts") or []:
-        if art.get("path"):
-            paths.append(str(art["path"]))
-    for param in outputs.get("parameters") or []:
+    for param in view.output_parameters:
         path = (param.get("valueFrom") or {}).get("path")
         if path:
             paths.append(str(path))
@@ -426,7 +431,7 @@ def _declared_paths(tmpl: dict[str, Any]) -> list[str]:
 
 
 def _unsupported_volumes(spec: dict[str, Any], tmpl: dict[str, Any], container: dict[str, Any]) -> list[str]:
-    mounts = (container.get("volumeMounts") or []) + ((tmpl.get("containerSet") or {}).get("volumeMounts") or [])
+    mounts = TemplateView(tmpl).volume_mounts(container)
     if not mounts:
         return []  # the usual pod: nothing to look up
     volumes = {v.get("name"): v for v in (spec.get("volumes") or []) + (tmpl.get("volumes") or [])}
@@ -451,7 +456,7 @@ def config_map_files(spec: dict[str, Any], tmpl: dict[str, Any], container: dict
     """Files of configMap volumes per mount path (one file per key), from ConfigMap documents known to the run.
     A missing ConfigMap is an empty directory when `optional`, an error otherwise."""
     volumes = {v.get("name"): v for v in (spec.get("volumes") or []) + (tmpl.get("volumes") or [])}
-    mounts = (container.get("volumeMounts") or []) + ((tmpl.get("containerSet") or {}).get("volumeMounts") or [])
+    mounts = TemplateView(tmpl).volume_mounts(container)
     out: dict[str, dict[str, str]] = {}
     for mount in mounts:
         source = (volumes.get(mount.get("name")) or {}).get("configMap")
@@ -474,7 +479,7 @@ def config_map_files(spec: dict[str, Any], tmpl: dict[str, Any], container: dict
 
 def _container_options(spec: dict[str, Any], tmpl: dict[str, Any], container: dict[str, Any]) -> dict[str, Any]:
     """What only a container backend uses: resolved volume mounts, securityContext, resources, pull policy."""
-    mounts = (container.get("volumeMounts") or []) + ((tmpl.get("containerSet") or {}).get("volumeMounts") or [])
+    mounts = TemplateView(tmpl).volume_mounts(container)
     volumes = {v.get("name"): v for v in (spec.get("volumes") or []) + (tmpl.get("volumes") or [])} if mounts else {}
     security = {**(spec.get("securityContext") or {}), **(tmpl.get("securityContext") or {}),
                 **(container.get("securityContext") or {})}

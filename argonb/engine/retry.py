@@ -10,15 +10,19 @@ from __future__ import annotations
 
 import os
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from argonb.engine.durations import parse_duration
-from argonb.engine.execute import POD_TYPES, Engine, Exec, OnDone
+from argonb.engine.executor import Exec, OnDone
 from argonb.engine.model import Node, NodePhase, NodeType
 from argonb.engine.naming import pod_name
 from argonb.engine.params import ArgumentError, substitute_params
-from argonb.engine.workflow import TemplateContext, template_type
+from argonb.engine.workflow import TemplateContext
 from argonb.expr.template import TemplateError
+from argonb.spec.template_view import TemplateView
+
+if TYPE_CHECKING:
+    from argonb.engine.execute import Engine
 
 
 class RetryExec(Exec):
@@ -46,8 +50,9 @@ class RetryExec(Exec):
         if self.name in self.rt.node_templates:  # attempts carry the Retry node's template reference
             self.rt.node_templates[name] = self.rt.node_templates[self.name]
         local = {"retries": str(index), "node.name": name, **self._last_retry_vars()}
-        if template_type(self.tmpl) in POD_TYPES:
-            local["pod.name"] = pod_name(self.rt.name, name, str(self.tmpl.get("name", "")))
+        view = TemplateView(self.tmpl)
+        if view.is_pod:
+            local["pod.name"] = pod_name(self.rt.name, name, view.name)
         try:
             tmpl = substitute_params(self.tmpl, self.rt.globals, local)
         except (ArgumentError, TemplateError) as exc:

@@ -14,6 +14,7 @@ from typing import Any
 from argonb.engine.model import Node, NodePhase
 from argonb.engine.timefmt import rfc3339
 from argonb.expr.template import ABSENT
+from argonb.spec.template_view import TemplateView
 
 
 class AggregationError(ValueError):
@@ -47,7 +48,7 @@ def node_reference(prefix: str, name: str, node: Node, include_result: bool) -> 
 def skipped_outputs(prefix: str, name: str, template: dict[str, Any] | None) -> dict[str, Any]:
     """§4.5: outputs of a Skipped/Omitted node: the producer's `valueFrom.default`, else ABSENT."""
     out: dict[str, Any] = {}
-    for param in ((template or {}).get("outputs") or {}).get("parameters") or []:
+    for param in TemplateView(template or {}).output_parameters:
         default = (param.get("valueFrom") or {}).get("default")
         key = f"{prefix}.{name}.outputs.parameters.{param.get('name')}"
         out[key] = str(default) if default is not None else ABSENT
