@@ -6,9 +6,9 @@ from __future__ import annotations
 import json
 from collections import ChainMap
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from argonb.engine.executor import Exec
+from argonb.engine.executor import Dispatcher, Exec
 from argonb.engine.model import Node, NodePhase, NodeType
 from argonb.engine.references import UnresolvedReference, resolve_references
 from argonb.engine.runtime import Runtime
@@ -16,10 +16,6 @@ from argonb.engine.slots import Slots
 from argonb.engine.workflow import TemplateContext
 from argonb.expr.template import ABSENT, TemplateError
 from argonb.spec.template_view import TemplateView
-
-if TYPE_CHECKING:
-    from argonb.engine.execute import Engine
-
 
 FAIL_FAST_MESSAGE = "template has failed or errored children and failFast enabled"
 
@@ -163,7 +159,7 @@ class ChildLimiter(Slots):
         self.acquire(start)
 
 
-def hooked_scope(engine: Engine, child: Node, prefix: str, step_name: str, scope: dict[str, Any],
+def hooked_scope(engine: Dispatcher, child: Node, prefix: str, step_name: str, scope: dict[str, Any],
                  arts: dict[str, Any]) -> tuple[ChainMap[str, Any], dict[str, Any]]:
     """Variables a hook of `child` sees (`resolveExitTmplArgument`): the scope, the child's status and its own
     outputs (a Retry node's last attempt's)."""
@@ -178,7 +174,7 @@ def hooked_scope(engine: Engine, child: Node, prefix: str, step_name: str, scope
     return ChainMap(local, engine.rt.globals), local_arts
 
 
-def watch_hooks(engine: Engine, holder: dict[str, Any], child: Node, prefix: str, step_name: str,
+def watch_hooks(engine: Dispatcher, holder: dict[str, Any], child: Node, prefix: str, step_name: str,
                 scope: dict[str, Any], arts: dict[str, Any], ctx: TemplateContext, boundary_id: str, *,
                 depth: int) -> Any:
     """Register the non-exit lifecycle hooks of a step/task (None when it has none); `depth` is theirs."""
@@ -201,7 +197,7 @@ def watch_hooks(engine: Engine, holder: dict[str, Any], child: Node, prefix: str
     return HookWatch(engine, hooks, child, env, ctx, boundary_id, resolve, depth=depth)
 
 
-def run_exit_hook(engine: Engine, holder: dict[str, Any], child: Node, prefix: str, step_name: str,
+def run_exit_hook(engine: Dispatcher, holder: dict[str, Any], child: Node, prefix: str, step_name: str,
                   scope: dict[str, Any], arts: dict[str, Any], ctx: TemplateContext, boundary_id: str,
                   on_done: Callable[[Exec], None], *, depth: int) -> Exec | None:
     """`runOnExitNode`: run the hooked node's exit handler `<node>.onExit` after it completed (§8), as a call

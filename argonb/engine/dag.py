@@ -8,7 +8,7 @@ a faithful port of Argo's `assessDAGPhase` (branch phases inherited through Skip
 from __future__ import annotations
 
 from collections import ChainMap, deque
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from argonb.engine.composite import (
     FAIL_FAST_MESSAGE,
@@ -23,7 +23,7 @@ from argonb.engine.composite import (
 )
 from argonb.engine.conditions import when_blocks
 from argonb.engine.depends import evaluate_depends, task_dependencies, task_results
-from argonb.engine.executor import Exec, OnDone, json_of
+from argonb.engine.executor import Dispatcher, Exec, OnDone, json_of
 from argonb.engine.loops import LoopError, is_loop, item_variables, loop_items
 from argonb.engine.model import Node, NodePhase, NodeType
 from argonb.engine.naming import loop_node_name
@@ -38,9 +38,6 @@ from argonb.engine.scope import (
 from argonb.engine.workflow import TemplateContext
 from argonb.expr.template import TemplateError, substitute
 from argonb.spec.template_view import TemplateView
-
-if TYPE_CHECKING:
-    from argonb.engine.execute import Engine
 
 
 class _Task:
@@ -59,7 +56,7 @@ class _Task:
 
 
 class DagExec(Exec):
-    def __init__(self, engine: Engine, name: str, tmpl: dict[str, Any], ctx: TemplateContext, boundary_id: str,
+    def __init__(self, engine: Dispatcher, name: str, tmpl: dict[str, Any], ctx: TemplateContext, boundary_id: str,
                  on_done: OnDone):
         super().__init__(engine, on_done)
         self.name = name

@@ -1,25 +1,44 @@
 """The base of every template executor (ARGO-SEMANTICS §0, §4.1): `Exec` owns one node and tells its parent,
 through the loop queue, once that node is fulfilled; `DoneExec` is a node created already fulfilled.
 
-Executors (pod.py, steps.py, dag.py, ...) build on this module; the dispatcher (execute.py) builds on them, so
-nothing here imports an executor or the dispatcher at run time.
+Executors (pod.py, steps.py, dag.py, ...) build on this module; the dispatcher (execute.py) builds on them.
+`Dispatcher` declares what an executor uses of it, so that no executor imports the dispatcher, not even for
+type checking.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from argonb.engine.model import Node, NodePhase, NodeType
 from argonb.engine.runtime import Runtime
-
-if TYPE_CHECKING:
-    from argonb.engine.execute import Engine
+from argonb.engine.workflow import TemplateContext
 
 STOP_MESSAGE = "Stopped with strategy '{}'"
 
 OnDone = Callable[["Exec"], None]
+
+
+class Dispatcher(Protocol):
+    """What executors use of the dispatcher (`execute.Engine`): run a step/task, an attempt, a fulfilled node."""
+
+    rt: Runtime
+
+    def execute(self, name: str, holder: dict[str, Any], ctx: TemplateContext, args: dict[str, Any] | None, *,
+                boundary_id: str, on_done: OnDone, depth: int, hooked: bool = False,
+                kind: str | None = None) -> Exec: ...
+
+    def dispatch(self, name: str, tmpl: dict[str, Any], ctx: TemplateContext, boundary_id: str, on_done: OnDone,
+                 *, hooked: bool, retried: bool, depth: int) -> Exec: ...
+
+    def fulfilled_node(self, name: str, type_: NodeType, phase: NodePhase, message: str, *, boundary_id: str,
+                       on_done: OnDone, template_name: str = "", hooked: bool = False,
+                       parent: Node | None = None) -> DoneExec: ...
+
+    def error_node(self, name: str, message: str, *, boundary_id: str, on_done: OnDone, hooked: bool = False,
+                   template_name: str = "") -> DoneExec: ...
 
 
 class Exec:
@@ -28,7 +47,7 @@ class Exec:
     node: Node
     depth = 1  # Argo's stack depth of the executeTemplate call that created this node (engine.depth)
 
-    def __init__(self, engine: Engine, on_done: OnDone):
+    def __init__(self, engine: Dispatcher, on_done: OnDone):
         self.engine = engine
         self.rt: Runtime = engine.rt
         self.on_done = on_done
@@ -59,14 +78,14 @@ class Exec:
 class DoneExec(Exec):
     """A node created already fulfilled (Skipped, Omitted, or an Error placeholder)."""
 
-    def __init__(self, engine: Engine, on_done: OnDone, node: Node):
+    def __init__(self, engine: Dispatcher, on_done: OnDone, node: Node):
         super().__init__(engine, on_done)
         self.node = node
         self.done = True
         self.rt.post(lambda: on_done(self))
 
 
-def fulfilled_node(engine: Engine, name: str, type_: NodeType, phase: NodePhase, message: str, *,
+def fulfilled_node(engine: Dispatcher, name: str, type_: NodeType, phase: NodePhase, message: str, *,
                    boundary_id: str, on_done: OnDone, template_name: str = "", hooked: bool = False,
                    parent: Node | None = None) -> DoneExec:
     """A node that is fulfilled the moment it is created, as a child of `parent` when given."""
@@ -78,7 +97,7 @@ def fulfilled_node(engine: Engine, name: str, type_: NodeType, phase: NodePhase,
     return DoneExec(engine, on_done, node)
 
 
-def error_node(engine: Engine, name: str, message: str, *, boundary_id: str, on_done: OnDone,
+def error_node(engine: Dispatcher, name: str, message: str, *, boundary_id: str, on_done: OnDone,
                hooked: bool = False, template_name: str = "") -> DoneExec:
     """`initializeNodeOrMarkError`: a Skipped-type node in phase Error."""
     return fulfilled_node(engine, name, NodeType.SKIPPED, NodePhase.ERROR, message, boundary_id=boundary_id,

@@ -3,20 +3,17 @@ succeeds on a 2xx status, or when `successCondition` holds."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from argonb.engine.executor import Exec, OnDone
+from argonb.engine.executor import Dispatcher, Exec, OnDone
 from argonb.engine.model import NodePhase, NodeType
 from argonb.engine.workflow import TemplateContext
-
-if TYPE_CHECKING:
-    from argonb.engine.execute import Engine
 
 
 class HttpExec(Exec):
     """HTTP templates: urllib on a worker thread; result = response body; 2xx or `successCondition`."""
 
-    def __init__(self, engine: Engine, name: str, tmpl: dict[str, Any], ctx: TemplateContext, boundary_id: str,
+    def __init__(self, engine: Dispatcher, name: str, tmpl: dict[str, Any], ctx: TemplateContext, boundary_id: str,
                  on_done: OnDone):
         super().__init__(engine, on_done)
         self.name = name

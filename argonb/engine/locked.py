@@ -4,18 +4,15 @@ locks while it runs, and releases them once fulfilled."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from argonb.engine.executor import Exec, OnDone
+from argonb.engine.executor import Dispatcher, Exec, OnDone
 from argonb.engine.model import NodePhase, NodeType
 from argonb.engine.sync import LOCKS, SyncError, local_limits, lock_names
 
-if TYPE_CHECKING:
-    from argonb.engine.execute import Engine
-
 
 class LockedExec(Exec):
-    def __init__(self, engine: Engine, name: str, tmpl: dict[str, Any], boundary_id: str, hooked: bool,
+    def __init__(self, engine: Dispatcher, name: str, tmpl: dict[str, Any], boundary_id: str, hooked: bool,
                  start: Callable[[OnDone], Exec], on_done: OnDone):
         super().__init__(engine, on_done)
         self.start_inner = start

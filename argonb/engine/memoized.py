@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from argonb.engine.executor import DoneExec, Exec, OnDone
+from argonb.engine.executor import Dispatcher, DoneExec, Exec, OnDone
 from argonb.engine.memoize import MemoizeError, cache_for
 from argonb.engine.model import NodePhase, NodeType
 from argonb.spec.template_view import template_kind
 
-if TYPE_CHECKING:
-    from argonb.engine.execute import Engine
-
 NODE_TYPES = {"steps": NodeType.STEPS, "dag": NodeType.DAG, "suspend": NodeType.SUSPEND, "http": NodeType.HTTP}
 
 
-def memoized(engine: Engine, name: str, tmpl: dict[str, Any], boundary_id: str, on_done: OnDone,
+def memoized(engine: Dispatcher, name: str, tmpl: dict[str, Any], boundary_id: str, on_done: OnDone,
              hooked: bool) -> Exec | OnDone:
     """A cache hit as a Succeeded node (an Exec), or the `on_done` to use: it saves outputs after success."""
     rt = engine.rt

@@ -11,22 +11,19 @@ import json
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from argonb.engine.artifact_errors import ArtifactError, OutputsStopped
 from argonb.engine.artifacts import has_location, output_key, stage_input
 from argonb.engine.backend import AuxContainer, PodRequest, PodResult
 from argonb.engine.durations import parse_duration
-from argonb.engine.executor import STOP_MESSAGE, Exec, OnDone
+from argonb.engine.executor import STOP_MESSAGE, Dispatcher, Exec, OnDone
 from argonb.engine.model import NodePhase, NodeType
 from argonb.engine.naming import pod_name
 from argonb.engine.outputlimit import OutputBudget
 from argonb.engine.podfs import locate_artifact, locate_file, open_regular_file, stop_check
 from argonb.engine.workflow import TemplateContext
 from argonb.spec.template_view import TemplateView
-
-if TYPE_CHECKING:
-    from argonb.engine.execute import Engine
 
 DEADLINE_MESSAGE = "Pod was active on the node longer than the specified deadline"
 
@@ -39,7 +36,7 @@ class PodOutcome:
 
 
 class PodExec(Exec):
-    def __init__(self, engine: Engine, name: str, tmpl: dict[str, Any], ctx: TemplateContext, boundary_id: str,
+    def __init__(self, engine: Dispatcher, name: str, tmpl: dict[str, Any], ctx: TemplateContext, boundary_id: str,
                  on_done: OnDone):
         super().__init__(engine, on_done)
         self.name = name

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import os
 import re
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from argonb.engine.durations import parse_duration
-from argonb.engine.executor import Exec, OnDone
+from argonb.engine.executor import Dispatcher, Exec, OnDone
 from argonb.engine.model import Node, NodePhase, NodeType
 from argonb.engine.naming import pod_name
 from argonb.engine.params import ArgumentError, substitute_params
@@ -21,12 +21,9 @@ from argonb.engine.workflow import TemplateContext
 from argonb.expr.template import TemplateError
 from argonb.spec.template_view import TemplateView
 
-if TYPE_CHECKING:
-    from argonb.engine.execute import Engine
-
 
 class RetryExec(Exec):
-    def __init__(self, engine: Engine, name: str, tmpl: dict[str, Any], ctx: TemplateContext, boundary_id: str,
+    def __init__(self, engine: Dispatcher, name: str, tmpl: dict[str, Any], ctx: TemplateContext, boundary_id: str,
                  on_done: OnDone, hooked: bool, strategy: dict[str, Any], holder: dict[str, Any], depth: int):
         super().__init__(engine, on_done)
         self.depth = depth  # attempts are the same executeTemplate call as the Retry node

@@ -3,19 +3,16 @@ the same, with its outputs, instead of running it again (`FormulateRetryWorkflow
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from argonb.engine.executor import DoneExec, Exec, OnDone
+from argonb.engine.executor import Dispatcher, DoneExec, Exec, OnDone
 from argonb.engine.model import Node, NodePhase, NodeType
 from argonb.engine.timefmt import parse_rfc3339
-
-if TYPE_CHECKING:
-    from argonb.engine.execute import Engine
 
 REUSABLE_TYPES = ("Pod", "Retry", "Suspend", "HTTP")
 
 
-def reuse_node(engine: Engine, name: str, digest: str, boundary_id: str, on_done: OnDone,
+def reuse_node(engine: Dispatcher, name: str, digest: str, boundary_id: str, on_done: OnDone,
                hooked: bool) -> Exec | None:
     """The earlier run's node `name` as a fulfilled Exec, or None when it must run again."""
     rt = engine.rt
@@ -38,7 +35,7 @@ def reuse_node(engine: Engine, name: str, digest: str, boundary_id: str, on_done
     return DoneExec(engine, on_done, node)
 
 
-def _reused_copy(engine: Engine, prev: dict[str, Any], boundary_id: str, hooked: bool) -> Node:
+def _reused_copy(engine: Dispatcher, prev: dict[str, Any], boundary_id: str, hooked: bool) -> Node:
     rt = engine.rt
     node = rt.create_node(rt.name + prev["relativeName"], NodeType(prev["type"]),
                           template_name=prev.get("templateName", ""), boundary_id=boundary_id,

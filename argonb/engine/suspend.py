@@ -3,22 +3,19 @@ for `Run.resume()`; outputs declared `valueFrom.supplied` take the supplied valu
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from argonb.engine.durations import parse_duration
-from argonb.engine.executor import STOP_MESSAGE, Exec, OnDone
+from argonb.engine.executor import STOP_MESSAGE, Dispatcher, Exec, OnDone
 from argonb.engine.model import NodePhase, NodeType
 from argonb.engine.workflow import TemplateContext
 from argonb.spec.template_view import TemplateView
-
-if TYPE_CHECKING:
-    from argonb.engine.execute import Engine
 
 
 class SuspendExec(Exec):
     """`suspend: {duration}` resumes by itself; `suspend: {}` waits for `Run.resume()`."""
 
-    def __init__(self, engine: Engine, name: str, tmpl: dict[str, Any], ctx: TemplateContext, boundary_id: str,
+    def __init__(self, engine: Dispatcher, name: str, tmpl: dict[str, Any], ctx: TemplateContext, boundary_id: str,
                  on_done: OnDone):
         super().__init__(engine, on_done)
         self.name = name

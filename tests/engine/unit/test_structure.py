@@ -64,3 +64,22 @@ def test_steps_and_dag_share_one_when_and_last_attempt():
         assert "evaluate_when" not in text, module  # `when` is evaluated in engine/conditions.py only
         assert "_last_attempt" not in text, module
     assert "argonb.engine.steps" not in graph["argonb.engine.dag"]
+
+
+def test_the_dispatcher_protocol_matches_the_engine():
+    """Executors type their engine as `executor.Dispatcher`: `execute.Engine` must offer each of its methods
+    with the same parameters (so no executor needs to import the dispatcher, even for type checking)."""
+    import inspect
+
+    from argonb.engine.execute import Engine
+    from argonb.engine.executor import Dispatcher
+
+    for name in ("execute", "dispatch", "fulfilled_node", "error_node"):
+        declared = inspect.signature(getattr(Dispatcher, name)).parameters
+        actual = inspect.signature(getattr(Engine, name)).parameters
+        assert list(declared) == list(actual), name
+        assert [p.default for p in declared.values()] == [p.default for p in actual.values()], name
+    graph = import_graph("argonb.engine")
+    users = [m for m, deps in graph.items() if "argonb.engine.execute" in deps]
+    assert "argonb.engine.lifecycle" in users  # it builds the Engine; the edge (api.py, run.py) may too
+    assert set(users) <= {"argonb.engine.lifecycle", "argonb.engine.api", "argonb.engine.run"}
