@@ -84,7 +84,7 @@ def exit_hook_of(holder: dict[str, Any]) -> dict[str, Any] | None:
 
 def template_outputs(tmpl: dict[str, Any], scope: dict[str, Any], arts: dict[str, Any]) -> dict[str, Any] | None:
     """`getTemplateOutputsFromScope` for steps/DAG templates (§2, §5.4)."""
-    declared = tmpl.get("outputs") or {}
+    declared = TemplateView(tmpl).outputs
     if not declared.get("parameters") and not declared.get("artifacts"):
         return None
     out: dict[str, Any] = {}

@@ -22,7 +22,7 @@ DEPENDENCY_FAILED = "a dependency did not succeed"
 
 class ContainerSetExec(PodExec):
     def start(self, *, hooked: bool, retried: bool) -> None:
-        spec = self.tmpl.get("containerSet") or {}
+        spec = TemplateView(self.tmpl).body
         self.containers: list[dict[str, Any]] = [c for c in spec.get("containers") or [] if isinstance(c, dict)]
         self.container_nodes: dict[str, Node] = {}
         super().start(hooked=hooked, retried=retried)
@@ -37,7 +37,7 @@ class ContainerSetExec(PodExec):
         for ctr in self.containers:
             name = str(ctr.get("name"))
             node = self.rt.create_node(f"{self.name}.{name}", NodeType.CONTAINER, boundary_id=self.node.id,
-                                       phase=NodePhase.PENDING, template_name=str(self.tmpl.get("name", "")))
+                                       phase=NodePhase.PENDING, template_name=TemplateView(self.tmpl).name)
             self.container_nodes[name] = node
         for ctr in self.containers:
             node = self.container_nodes[str(ctr.get("name"))]

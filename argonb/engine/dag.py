@@ -66,7 +66,7 @@ class DagExec(Exec):
         self.scope, self.arts = template_scope(tmpl)
         self.limiter = ChildLimiter(tmpl.get("parallelism"))
         self.active = 0
-        dag = tmpl.get("dag") or {}
+        dag = TemplateView(tmpl).body
         self.fail_fast = dag.get("failFast") is None or bool(dag.get("failFast"))
         self.tasks = {str(t.get("name")): _Task(i, t) for i, t in enumerate(dag.get("tasks") or [])}
         self._results = referenced_results("tasks", json_of(tmpl))  # hasOutputResultRef: the whole template
@@ -77,7 +77,7 @@ class DagExec(Exec):
         self._busy = 0  # > 0 while tasks are being started: the DAG is not judged mid-pass
 
     def start(self, *, hooked: bool, retried: bool) -> None:
-        self.node = self.rt.create_node(self.name, NodeType.DAG, template_name=str(self.tmpl.get("name", "")),
+        self.node = self.rt.create_node(self.name, NodeType.DAG, template_name=TemplateView(self.tmpl).name,
                                         boundary_id=self.boundary_id, hooked=hooked, retried=retried)
         specs = {name: t.spec for name, t in self.tasks.items()}
         for task in self.tasks.values():

@@ -8,6 +8,7 @@ from typing import Any
 from argonb.engine.executor import Dispatcher, Exec, OnDone
 from argonb.engine.model import NodePhase, NodeType
 from argonb.engine.workflow import TemplateContext
+from argonb.spec.template_view import TemplateView
 
 
 class HttpExec(Exec):
@@ -21,9 +22,9 @@ class HttpExec(Exec):
         self.boundary_id = boundary_id
 
     def start(self, *, hooked: bool, retried: bool) -> None:
-        self.node = self.rt.create_node(self.name, NodeType.HTTP, template_name=str(self.tmpl.get("name", "")),
+        self.node = self.rt.create_node(self.name, NodeType.HTTP, template_name=TemplateView(self.tmpl).name,
                                         boundary_id=self.boundary_id, hooked=hooked, retried=retried)
-        http = dict(self.tmpl.get("http") or {})
+        http = dict(TemplateView(self.tmpl).body)
         self.rt.submit(lambda: _call(http), self._done)
 
     def _done(self, outcome: Any) -> None:

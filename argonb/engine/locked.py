@@ -9,6 +9,7 @@ from typing import Any
 from argonb.engine.executor import Dispatcher, Exec, OnDone
 from argonb.engine.model import NodePhase, NodeType
 from argonb.engine.sync import LOCKS, SyncError, local_limits, lock_names
+from argonb.spec.template_view import TemplateView
 
 
 class LockedExec(Exec):
@@ -18,7 +19,7 @@ class LockedExec(Exec):
         self.start_inner = start
         self.inner: Exec | None = None
         self.holder = f"{self.rt.name}/{name}"
-        self.node = self.rt.create_node(name, NodeType.SKIPPED, template_name=str(tmpl.get("name", "")),
+        self.node = self.rt.create_node(name, NodeType.SKIPPED, template_name=TemplateView(tmpl).name,
                                         boundary_id=boundary_id, phase=NodePhase.PENDING, hooked=hooked)
         namespace = self.rt.globals.get("workflow.namespace", "argo")
         try:

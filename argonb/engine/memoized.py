@@ -7,7 +7,7 @@ from typing import Any
 from argonb.engine.executor import Dispatcher, DoneExec, Exec, OnDone
 from argonb.engine.memoize import MemoizeError, cache_for
 from argonb.engine.model import NodePhase, NodeType
-from argonb.spec.template_view import template_kind
+from argonb.spec.template_view import TemplateView, template_kind
 
 NODE_TYPES = {"steps": NodeType.STEPS, "dag": NodeType.DAG, "suspend": NodeType.SUSPEND, "http": NodeType.HTTP}
 
@@ -26,7 +26,7 @@ def memoized(engine: Dispatcher, name: str, tmpl: dict[str, Any], boundary_id: s
         return engine.error_node(name, str(exc), boundary_id=boundary_id, on_done=on_done, hooked=hooked)
     if entry is not None:
         node = rt.create_node(name, NODE_TYPES.get(template_kind(tmpl), NodeType.POD),
-                              template_name=str(tmpl.get("name", "")), boundary_id=boundary_id,
+                              template_name=TemplateView(tmpl).name, boundary_id=boundary_id,
                               phase=NodePhase.SUCCEEDED, hooked=hooked)
         node.outputs = entry.get("outputs") or None
         node.memoized = True

@@ -19,6 +19,7 @@ from typing import Any
 from argonb.engine.artifacts import has_location
 from argonb.errors import ArgonbError
 from argonb.expr.template import ABSENT, substitute
+from argonb.spec.template_view import TemplateView
 
 
 class ArgumentError(ArgonbError):
@@ -108,7 +109,8 @@ def substitute_params(tmpl: dict[str, Any], global_vars: Mapping[str, Any],
     merged = ChainMap(dict(local_vars), global_vars)  # type: ignore[arg-type]
     tmpl = substitute(tmpl, merged, allow_unresolved=True)
     second: dict[str, Any] = {}
-    inputs = tmpl.get("inputs") or {}
+    view = TemplateView(tmpl)
+    inputs = view.inputs
     for param in inputs.get("parameters") or []:
         if param.get("value") is None and param.get("valueFrom") is None:
             raise ArgumentError(f"inputs.parameters.{param.get('name')} had no value")
@@ -118,7 +120,7 @@ def substitute_params(tmpl: dict[str, Any], global_vars: Mapping[str, Any],
     for art in inputs.get("artifacts") or []:
         if art.get("path"):
             second[f"inputs.artifacts.{art['name']}.path"] = art["path"]
-    outputs = tmpl.get("outputs") or {}
+    outputs = view.outputs
     for art in outputs.get("artifacts") or []:
         if art.get("path"):
             second[f"outputs.artifacts.{art['name']}.path"] = art["path"]

@@ -46,7 +46,7 @@ class PodExec(Exec):
         self.cancel: threading.Event = threading.Event()
 
     def start(self, *, hooked: bool, retried: bool) -> None:
-        tname = str(self.tmpl.get("name", ""))
+        tname = TemplateView(self.tmpl).name
         # A pod that gets its `spec.parallelism` slot at once is first published Running: one snapshot instead
         # of Pending then Running in the same instant. One that waits is published Pending, as before. (A
         # subclass that creates other nodes when it launches, containerSet, publishes Pending first.)
@@ -92,7 +92,7 @@ class PodExec(Exec):
         if self.tmpl.get("daemon"):
             self.rt.daemons.setdefault(self.boundary_id, []).append(self)
             self.cancel = cancel
-            probe = _probe_container(self.tmpl).get("readinessProbe")
+            probe = TemplateView(self.tmpl).main_container.get("readinessProbe")
             self.rt.submit(lambda: wait_ready(probe, cancel), self._daemon_ready)
 
     def _unthreaded_possible(self) -> bool:
@@ -140,7 +140,7 @@ class PodExec(Exec):
         self.finish(NodePhase.SUCCEEDED)  # marked at once, as Argo's killDaemonedChildren does
 
     def _request(self) -> PodRequest:
-        return self.request_for(self.tmpl.get("script") or self.tmpl.get("container") or {},
+        return self.request_for(TemplateView(self.tmpl).main_container,
                                 _mount_paths(self.tmpl), Path(f"{self.rt.run_dir}/pods/{self.node.pod_name}"))
 
     def request_for(self, container: dict[str, Any], mounts: list[str], pod_dir: Path,
@@ -157,7 +157,7 @@ class PodExec(Exec):
             raise ValueError(problem)
         return PodRequest(
             node_id=self.node.id, node_name=self.name, pod_name=self.node.pod_name,
-            template_name=str(self.tmpl.get("name", "")), image=str(container.get("image", "")),
+            template_name=TemplateView(self.tmpl).name, image=str(container.get("image", "")),
             command=_strings(container.get("command")), args=_strings(container.get("args")), env=env,
             pod_dir=pod_dir, root=root or pod_dir / "root", mapped_paths=_declared_paths(self.tmpl),
             mount_paths=mounts, private_paths=_input_artifact_paths(self.tmpl),
@@ -194,7 +194,7 @@ class PodExec(Exec):
         return self._outcome(request, result)
 
     def _stage_config_maps(self, request: PodRequest) -> None:
-        container = self.tmpl.get("script") or self.tmpl.get("container") or {}
+        container = TemplateView(self.tmpl).main_container
         for mount_path, files in config_map_files(self.rt.spec, self.tmpl, container,
                                                   self.rt.registry.config_maps).items():
             target = request.host_path(mount_path)
@@ -320,11 +320,6 @@ class PodExec(Exec):
         self.finish(outcome.phase, outcome.message)
 
 
-def _probe_container(tmpl: dict[str, Any]) -> dict[str, Any]:
-    """The container whose `readinessProbe` a daemon waits for (`container:` first, then `script:`)."""
-    return tmpl.get("container") or tmpl.get("script") or {}
-
-
 def _plain(tmpl: dict[str, Any]) -> bool:
     """No input artifacts or configMap files to stage, no output artifacts to archive, not a daemon."""
     view = TemplateView(tmpl)
@@ -382,7 +377,7 @@ def _strings(value: Any) -> list[str] | None:
 
 
 def _node_inputs(tmpl: dict[str, Any]) -> dict[str, Any] | None:
-    inputs = tmpl.get("inputs") or {}
+    inputs = TemplateView(tmpl).inputs
     out: dict[str, Any] = {}
     if inputs.get("parameters"):
         out["parameters"] = [{k: v for k, v in p.items() if k in ("name", "value", "default", "enum",
@@ -394,7 +389,7 @@ def _node_inputs(tmpl: dict[str, Any]) -> dict[str, Any] | None:
 
 
 def _mount_paths(tmpl: dict[str, Any]) -> list[str]:
-    container = tmpl.get("container") or tmpl.get("script") or {}
+    container = TemplateView(tmpl).main_container
     return [str(m["mountPath"]) for m in container.get("volumeMounts") or [] if str(m.get("mountPath", ""))
             .startswith("/")]
 
@@ -431,7 +426,7 @@ def _unsupported_volumes(spec: dict[str, Any], tmpl: dict[str, Any], container: 
     mounts = TemplateView(tmpl).volume_mounts(container)
     if not mounts:
         return []  # the usual pod: nothing to look up
-    volumes = {v.get("name"): v for v in (spec.get("volumes") or []) + (tmpl.get("volumes") or [])}
+    volumes = {v.get("name"): v for v in (spec.get("volumes") or []) + TemplateView(tmpl).volumes}
     claims = {c.get("metadata", {}).get("name") for c in spec.get("volumeClaimTemplates") or []}
     problems = []
     for mount in mounts:
@@ -452,7 +447,7 @@ def config_map_files(spec: dict[str, Any], tmpl: dict[str, Any], container: dict
                      config_maps: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:
     """Files of configMap volumes per mount path (one file per key), from ConfigMap documents known to the run.
     A missing ConfigMap is an empty directory when `optional`, an error otherwise."""
-    volumes = {v.get("name"): v for v in (spec.get("volumes") or []) + (tmpl.get("volumes") or [])}
+    volumes = {v.get("name"): v for v in (spec.get("volumes") or []) + TemplateView(tmpl).volumes}
     mounts = TemplateView(tmpl).volume_mounts(container)
     out: dict[str, dict[str, str]] = {}
     for mount in mounts:
@@ -477,7 +472,7 @@ def config_map_files(spec: dict[str, Any], tmpl: dict[str, Any], container: dict
 def _container_options(spec: dict[str, Any], tmpl: dict[str, Any], container: dict[str, Any]) -> dict[str, Any]:
     """What only a container backend uses: resolved volume mounts, securityContext, resources, pull policy."""
     mounts = TemplateView(tmpl).volume_mounts(container)
-    volumes = {v.get("name"): v for v in (spec.get("volumes") or []) + (tmpl.get("volumes") or [])} if mounts else {}
+    volumes = {v.get("name"): v for v in (spec.get("volumes") or []) + TemplateView(tmpl).volumes} if mounts else {}
     security = {**(spec.get("securityContext") or {}), **(tmpl.get("securityContext") or {}),
                 **(container.get("securityContext") or {})}
     return dict(

@@ -34,7 +34,7 @@ class RetryExec(Exec):
         self.boundary_id = boundary_id
         self.strategy = strategy
         self.attempts: list[Node] = []
-        self.node = self.rt.create_node(name, NodeType.RETRY, template_name=str(tmpl.get("name", "")),
+        self.node = self.rt.create_node(name, NodeType.RETRY, template_name=TemplateView(tmpl).name,
                                         boundary_id=boundary_id, hooked=hooked)
         self.rt.active_execs.add(self)
         self._attempt()

@@ -38,6 +38,7 @@ from argonb.engine.scope import (
 )
 from argonb.engine.workflow import TemplateContext
 from argonb.expr.template import TemplateError, substitute
+from argonb.spec.template_view import TemplateView
 
 
 @dataclass
@@ -71,7 +72,7 @@ class StepsExec(Exec):
         self._results = referenced_results("steps", json_of(tmpl))  # hasOutputResultRef: the whole template
 
     def start(self, *, hooked: bool, retried: bool) -> None:
-        self.node = self.rt.create_node(self.name, NodeType.STEPS, template_name=str(self.tmpl.get("name", "")),
+        self.node = self.rt.create_node(self.name, NodeType.STEPS, template_name=TemplateView(self.tmpl).name,
                                         boundary_id=self.boundary_id, hooked=hooked, retried=retried)
         self._next_group()
 

@@ -23,7 +23,7 @@ class SuspendExec(Exec):
         self.boundary_id = boundary_id
 
     def start(self, *, hooked: bool, retried: bool) -> None:
-        self.node = self.rt.create_node(self.name, NodeType.SUSPEND, template_name=str(self.tmpl.get("name", "")),
+        self.node = self.rt.create_node(self.name, NodeType.SUSPEND, template_name=TemplateView(self.tmpl).name,
                                         boundary_id=self.boundary_id, hooked=hooked, retried=retried)
         duration = TemplateView(self.tmpl).body.get("duration")
         if duration not in (None, ""):

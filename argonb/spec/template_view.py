@@ -72,8 +72,8 @@ class TemplateView:
 
     @property
     def main_container(self) -> dict[str, Any]:
-        """The main container of a script or container template (`script:` first, as it also holds `source`)."""
-        return _map(self.data.get("script") or self.data.get("container"))
+        """The main container of a container or script template (a script's also holds `source`), else {}."""
+        return self.body if self.kind in ("container", "script") else {}
 
     @property
     def shared_volume_mounts(self) -> list[dict[str, Any]]:
