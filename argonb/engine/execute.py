@@ -54,6 +54,9 @@ __all__ = ["STOP_MESSAGE", "DoneExec", "Engine", "Exec", "OnDone", "UNSUPPORTED"
 
 
 class Engine:
+    """The dispatcher of one run: `execute` is Argo's `executeTemplate`, `dispatch` hands a processed template to
+    the executor of its kind (`EXECUTORS`). It satisfies `executor.Dispatcher`, the executors' view of it."""
+
     def __init__(self, rt: Runtime):
         self.rt = rt
         self.defaults = rt.spec.get("templateDefaults")
@@ -146,5 +149,5 @@ class Engine:
         ex.template = tmpl
         ex.depth = depth
         self.rt.active_execs.add(ex)
-        ex.start(hooked=hooked, retried=retried)  # type: ignore[attr-defined]
+        ex.start(hooked=hooked, retried=retried)
         return ex

@@ -71,6 +71,10 @@ class Exec:
             self.notified = True
             self.rt.post(lambda: self.on_done(self))
 
+    def start(self, *, hooked: bool, retried: bool) -> None:
+        """Create the node and begin (the dispatcher calls it once, for the executors it builds)."""
+        raise NotImplementedError(type(self).__name__)
+
     def stop(self, strategy: str) -> None:
         """Shutdown: stop starting new work; running work is cancelled by the runtime's cancel event."""
 

@@ -23,7 +23,7 @@ from argonb.engine.naming import pod_name
 from argonb.engine.outputlimit import OutputBudget
 from argonb.engine.podfs import locate_artifact, locate_file, open_regular_file, stop_check
 from argonb.engine.workflow import TemplateContext
-from argonb.spec.template_view import TemplateView
+from argonb.spec.template_view import TemplateView, value_from
 
 DEADLINE_MESSAGE = "Pod was active on the node longer than the specified deadline"
 
@@ -257,22 +257,22 @@ class PodExec(Exec):
         budget = OutputBudget()  # all values of one pod travel in one task result, bounded as Argo's
         for param in TemplateView(self.tmpl).output_parameters:
             entry = {k: v for k, v in param.items() if k != "valueFrom"}
-            value_from = param.get("valueFrom") or {}
+            vf = value_from(param)
             if param.get("value") is not None:
                 entry["value"] = budget.take(str(param["value"]))
-            elif value_from.get("path"):
+            elif vf.get("path"):
                 # read as the container sees it: a link resolves inside the pod, never on the host
-                text = budget.read(open_regular_file(locate_file(request, copied, str(value_from["path"]))))
+                text = budget.read(open_regular_file(locate_file(request, copied, str(vf["path"]))))
                 if text is None:
-                    if value_from.get("default") is None:
-                        raise ValueError(f"open {value_from['path']}: no such file or directory "
+                    if vf.get("default") is None:
+                        raise ValueError(f"open {vf['path']}: no such file or directory "
                                          f"(output parameter {param.get('name')!r})")
-                    text = budget.take(str(value_from["default"]))
+                    text = budget.take(str(vf["default"]))
                 elif text.endswith("\n"):
                     text = text[:-1]
                 entry["value"] = text
-            elif value_from.get("default") is not None:
-                entry["value"] = budget.take(str(value_from["default"]))
+            elif vf.get("default") is not None:
+                entry["value"] = budget.take(str(vf["default"]))
             else:
                 raise ValueError(f"output parameter {param.get('name')!r}: valueFrom "
                                  f"{json.dumps(value_from)} is not supported for pods by the local backend")
@@ -404,7 +404,7 @@ def _output_paths(tmpl: dict[str, Any]) -> list[str]:
     """Absolute paths the engine reads after the pod: output parameters' files and output artifacts."""
     view = TemplateView(tmpl)
     paths = [str(a["path"]) for a in view.output_artifacts if a.get("path")]
-    paths += [str(p["valueFrom"]["path"]) for p in view.output_parameters if (p.get("valueFrom") or {}).get("path")]
+    paths += [str(p["valueFrom"]["path"]) for p in view.output_parameters if value_from(p).get("path")]
     return [p for p in paths if p.startswith("/")]
 
 
@@ -416,7 +416,7 @@ def _declared_paths(tmpl: dict[str, Any]) -> list[str]:
         if art.get("path"):
             paths.append(str(art["path"]))
     for param in view.output_parameters:
-        path = (param.get("valueFrom") or {}).get("path")
+        path = value_from(param).get("path")
         if path:
             paths.append(str(path))
     return [p for p in paths if p.startswith("/")]

@@ -14,7 +14,7 @@ from typing import Any
 from argonb.engine.model import Node, NodePhase
 from argonb.engine.timefmt import rfc3339
 from argonb.expr.template import ABSENT
-from argonb.spec.template_view import TemplateView
+from argonb.spec.template_view import TemplateView, value_from
 
 
 class AggregationError(ValueError):
@@ -49,7 +49,7 @@ def skipped_outputs(prefix: str, name: str, template: dict[str, Any] | None) -> 
     """§4.5: outputs of a Skipped/Omitted node: the producer's `valueFrom.default`, else ABSENT."""
     out: dict[str, Any] = {}
     for param in TemplateView(template or {}).output_parameters:
-        default = (param.get("valueFrom") or {}).get("default")
+        default = value_from(param).get("default")
         key = f"{prefix}.{name}.outputs.parameters.{param.get('name')}"
         out[key] = str(default) if default is not None else ABSENT
     return out

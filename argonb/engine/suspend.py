@@ -9,7 +9,7 @@ from argonb.engine.durations import parse_duration
 from argonb.engine.executor import STOP_MESSAGE, Dispatcher, Exec, OnDone
 from argonb.engine.model import NodePhase, NodeType
 from argonb.engine.workflow import TemplateContext
-from argonb.spec.template_view import TemplateView
+from argonb.spec.template_view import TemplateView, value_from
 
 
 class SuspendExec(Exec):
@@ -42,7 +42,7 @@ class SuspendExec(Exec):
         self.rt.suspended.pop(self.node.id, None)
         params = []
         for param in TemplateView(self.tmpl).output_parameters:
-            vf = param.get("valueFrom") or {}
+            vf = value_from(param)
             value = supplied.get(param.get("name"))
             if value is None:
                 value = vf.get("default") if vf.get("default") is not None else param.get("value")

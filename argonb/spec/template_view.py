@@ -28,6 +28,11 @@ def template_kind(data: Mapping[str, Any]) -> str:
     return ""
 
 
+def value_from(param: Mapping[str, Any]) -> dict[str, Any]:
+    """A parameter's `valueFrom` ({} when absent or malformed): path, default, supplied, configMapKeyRef..."""
+    return _map(param.get("valueFrom"))
+
+
 def _map(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 

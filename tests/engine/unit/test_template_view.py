@@ -7,7 +7,7 @@ import dataclasses
 
 import pytest
 
-from argonb.spec.template_view import TEMPLATE_TYPES, TemplateView, template_kind
+from argonb.spec.template_view import TEMPLATE_TYPES, TemplateView, template_kind, value_from
 
 
 def test_kind_follows_get_type_order_when_several_are_given():
@@ -57,3 +57,8 @@ def test_view_is_read_only():
     view = TemplateView({"container": {}})
     with pytest.raises(dataclasses.FrozenInstanceError):
         view.data = {}  # type: ignore[misc]
+
+
+def test_value_from_of_a_parameter():
+    assert value_from({"name": "p", "valueFrom": {"path": "/o"}}) == {"path": "/o"}
+    assert value_from({"name": "p"}) == {} and value_from({"valueFrom": "bad"}) == {}
