@@ -5,6 +5,8 @@ thread and no worker pool; work that would go to a worker runs on the caller's t
 queued, and timers fire on a `ManualClock` that `run()` moves to the next timer when nothing else is due.
 `step()` runs one turn of the loop, so a test can look at the nodes between turns. `ScriptedBackend` stands in
 for a container runtime: each pod's result comes from the test (by template name), nothing is executed.
+A backend given instead should have no `start()` (the local backend's supervisor finishes pods on a thread of
+its own, which an inline run does not wait for). Daemons' readiness probes still poll for real.
 """
 
 from __future__ import annotations
