@@ -527,9 +527,9 @@ def _template_notes(t: _Template, spec: dict[str, Any], backend: str = "local") 
 
 @functools.cache
 def _unsupported_kinds() -> dict[str, str]:
-    """Template kinds the local engine cannot run, with its reason (argonb.engine.execute.UNSUPPORTED)."""
+    """Template kinds the local engine cannot run, with its reason (argonb.engine.unsupported.UNSUPPORTED)."""
     try:
-        from argonb.engine.execute import UNSUPPORTED
+        from argonb.engine.unsupported import UNSUPPORTED
     except ImportError:  # pragma: no cover - the engine ships with the package
         return {"resource": "needs Kubernetes", "data": "needs S3", "plugin": "needs plugins"}
     return dict(UNSUPPORTED)

@@ -37,15 +37,11 @@ from argonb.engine.runtime import Runtime
 from argonb.engine.steps import StepsExec
 from argonb.engine.suspend import SuspendExec
 from argonb.engine.templatehash import LazyTemplateHash, template_hash
+from argonb.engine.unsupported import UNSUPPORTED
 from argonb.engine.workflow import ResolveError, TemplateContext, merge_defaults
 from argonb.expr.template import TemplateError
 from argonb.spec.template_view import TemplateView
 
-UNSUPPORTED = {
-    "resource": "resource templates need a Kubernetes API server",
-    "data": "data templates need an artifact repository listing (S3) and are not emulated",
-    "plugin": "executor plugins need an Argo controller with plugins",
-}
 ExecFactory = Callable[..., Exec]
 EXECUTORS: dict[str, ExecFactory] = {"container": PodExec, "script": PodExec, "containerSet": ContainerSetExec,
                                      "steps": StepsExec, "dag": DagExec, "suspend": SuspendExec, "http": HttpExec}
