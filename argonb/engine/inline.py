@@ -22,7 +22,7 @@ from argonb.engine.events import EventBus
 from argonb.engine.lifecycle import WorkflowLifecycle
 from argonb.engine.model import Node
 from argonb.engine.runtime import Runtime
-from argonb.engine.workflow import Registry, workflow_from_document
+from argonb.engine.workflow import Registry, apply_parameters, workflow_from_document
 
 PodScript = Callable[[PodRequest, LogSink], PodResult]
 
@@ -65,13 +65,15 @@ class InlineRun:
     """One workflow run, driven by the caller: `step()` one turn at a time or `run()` to the end."""
 
     def __init__(self, workflow: Mapping[str, Any], home: Path, backend: Any | None = None, *,
-                 templates: list[Mapping[str, Any]] | None = None, clock: ManualClock | None = None):
+                 templates: list[Mapping[str, Any]] | None = None, parameters: Mapping[str, Any] | None = None,
+                 clock: ManualClock | None = None):
         registry = Registry()
         for doc in templates or []:
             registry.add_document(dict(doc))
         wf = workflow_from_document(dict(workflow), registry)
         meta = wf["metadata"]
         meta["name"] = meta.get("name") or str(meta.get("generateName") or "workflow-") + "inline"
+        apply_parameters(wf, dict(parameters) if parameters else None)
         self.clock = clock or ManualClock()
         self.backend = backend if backend is not None else ScriptedBackend()
         self.events: list[Any] = []

@@ -102,3 +102,14 @@ def test_unsupported_kind_ends_in_error_without_a_pod(inline):
     assert run.run() == "Error"
     assert "argonb cannot run this resource template locally" in run.nodes["unit"].message
     assert run.backend.requests == []
+
+
+def test_workflow_parameters_reach_a_pod_through_a_step(inline):
+    """§4.1: `-p` overrides `spec.arguments`; the step passes `{{workflow.parameters.who}}` to the pod."""
+    main = {"name": "main", "steps": [[{"name": "hi", "template": "echo", "arguments": {
+        "parameters": [{"name": "m", "value": "{{workflow.parameters.who}}"}]}}]]}
+    echo = pod("echo", inputs={"parameters": [{"name": "m"}]})
+    run = inline(workflow(main, echo, arguments={"parameters": [{"name": "who", "value": "spec"}]}),
+                 parameters={"who": "cli"})
+    assert run.run() == "Succeeded"
+    assert run.nodes["hi"].inputs["parameters"][0]["value"] == "cli"
