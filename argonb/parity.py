@@ -27,13 +27,12 @@ from pathlib import Path
 from typing import Any
 
 from argonb.errors import Span
+from argonb.spec.template_view import template_kind
 
 KINDS = ("unsupported", "ignored", "emulated", "timing", "environment")
 SCHEDULING = ("nodeSelector", "tolerations", "affinity", "schedulerName", "priorityClassName", "priority",
               "podPriorityClassName", "podPriority")
 LOCAL_DIR_VOLUMES = ("emptyDir", "hostPath")
-TEMPLATE_KINDS = ("container", "script", "containerSet", "resource", "data", "http", "plugin", "suspend",
-                  "steps", "dag")
 ARTIFACT_LOCATIONS = ("s3", "gcs", "azure", "oss", "hdfs", "artifactory", "git", "http", "plugin")
 _LOCAL_ERROR = re.compile(r"local backend|argonb cannot run|needs Kubernetes|not emulated|not supported by the "
                           r"local|not used by the local", re.I)
@@ -461,7 +460,7 @@ def _template_notes(t: _Template, spec: dict[str, Any], backend: str = "local") 
     notes = _pod_level(tmpl, name, base, spec_level=False)
     if backend == "docker":
         notes = [n for n in notes if n.field != "securityContext"]
-    kind = next((k for k in TEMPLATE_KINDS if tmpl.get(k) is not None), "")
+    kind = template_kind(tmpl)
     unsupported = _unsupported_kinds()
     cluster_side = {
         "resource": f"the manifest is applied ({(tmpl.get('resource') or {}).get('action', '')}) to the cluster "
@@ -528,9 +527,9 @@ def _template_notes(t: _Template, spec: dict[str, Any], backend: str = "local") 
 
 @functools.cache
 def _unsupported_kinds() -> dict[str, str]:
-    """Template kinds the local engine cannot run, with its reason (argonb.engine.execute.UNSUPPORTED)."""
+    """Template kinds the local engine cannot run, with its reason (argonb.engine.unsupported.UNSUPPORTED)."""
     try:
-        from argonb.engine.execute import UNSUPPORTED
+        from argonb.engine.unsupported import UNSUPPORTED
     except ImportError:  # pragma: no cover - the engine ships with the package
         return {"resource": "needs Kubernetes", "data": "needs S3", "plugin": "needs plugins"}
     return dict(UNSUPPORTED)

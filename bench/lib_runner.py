@@ -19,10 +19,8 @@ import shapes  # noqa: E402
 import argonb  # noqa: E402
 import argonb.backends.local  # noqa: E402,F401  - imports excluded from the timing: the API, the linter,
 import argonb.engine.api  # noqa: E402,F401      the local backend and every executor module
+import argonb.engine.execute  # noqa: E402,F401  - imports dag, steps, pod, suspend, httpcall, containerset
 import argonb.spec.lint  # noqa: E402,F401
-from argonb.engine.execute import Engine  # noqa: E402
-
-Engine._factories()  # imports dag, steps, pod, misc, containerset
 
 
 def verify(nodes: dict, expected: list[str]) -> int:

@@ -20,28 +20,16 @@ import zipfile
 import zlib
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from argonb.errors import ArgonbError
+from argonb.engine.artifact_errors import ArtifactError, OutputsStopped
+from argonb.engine.podfs import ArtifactSource, resolve_in_root
 
-if TYPE_CHECKING:
-    from argonb.engine.podfs import ArtifactSource
+__all__ = ["ArtifactError", "OutputsStopped", "LocalRepository"]  # the errors stay importable from here
 
 UNSUPPORTED_LOCATIONS = ("git", "gcs", "azure", "hdfs", "oss", "artifactory", "plugin")
 MAX_UNPACKED_BYTES = 10 << 30
 MAX_ENTRIES = 1_000_000
-
-
-class ArtifactError(ArgonbError):
-    pass
-
-
-class OutputsStopped(ArtifactError):
-    """`argonb stop` or a deadline reached a pod while its outputs were being collected."""
-
-    def __init__(self, message: str, *, timed_out: bool):
-        super().__init__(message)
-        self.timed_out = timed_out
 
 
 class LocalRepository:
@@ -113,7 +101,6 @@ def stage_input(repo: LocalRepository, artifact: dict[str, Any], dest: Path) -> 
 def _inside_artifact(staged: Path, sub: str) -> Path | None:
     """`staged/sub` with links resolved inside the artifact: a subPath through a link never reaches the host.
     None when the artifact is itself a link (nothing is below it)."""
-    from argonb.engine.podfs import resolve_in_root  # podfs imports this module
 
     if staged.is_symlink():
         return None

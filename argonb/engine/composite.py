@@ -8,12 +8,26 @@ from collections import ChainMap
 from collections.abc import Callable
 from typing import Any
 
-from argonb.engine.execute import Engine, Exec, ReferenceError_, resolve_references
+from argonb.engine.executor import Dispatcher, Exec
 from argonb.engine.model import Node, NodePhase, NodeType
+from argonb.engine.references import UnresolvedReference, resolve_references
 from argonb.engine.runtime import Runtime
 from argonb.engine.slots import Slots
 from argonb.engine.workflow import TemplateContext
 from argonb.expr.template import ABSENT, TemplateError
+from argonb.spec.template_view import TemplateView
+
+FAIL_FAST_MESSAGE = "template has failed or errored children and failFast enabled"
+
+
+def last_attempt(rt: Runtime, node: Node) -> Node:
+    """A Retry node exposes its last attempt's details (`possiblyGetRetryChildNode`)."""
+    if node.type is NodeType.RETRY:
+        for cid in reversed(node.children):
+            child = rt.nodes[cid]
+            if not child.hooked:
+                return child
+    return node
 
 
 def outbound_nodes(rt: Runtime, node: Node) -> list[str]:
@@ -51,10 +65,10 @@ def template_scope(tmpl: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]
     """`createScope`: a steps/DAG template's own inputs are in its scope (text and artifact variables), so
     `{{inputs.parameters.x}}` in a step resolves to the processed value and `from: {{inputs.artifacts.y}}`
     passes an input through (§5.5)."""
-    inputs = tmpl.get("inputs") or {}
-    text = {f"inputs.parameters.{p['name']}": str(p["value"]) for p in inputs.get("parameters") or []
+    view = TemplateView(tmpl)
+    text = {f"inputs.parameters.{p['name']}": str(p["value"]) for p in view.input_parameters
             if p.get("name") and p.get("value") is not None}
-    arts = {f"inputs.artifacts.{a['name']}": a for a in inputs.get("artifacts") or [] if a.get("name")}
+    arts = {f"inputs.artifacts.{a['name']}": a for a in view.input_artifacts if a.get("name")}
     return text, arts
 
 
@@ -70,7 +84,7 @@ def exit_hook_of(holder: dict[str, Any]) -> dict[str, Any] | None:
 
 def template_outputs(tmpl: dict[str, Any], scope: dict[str, Any], arts: dict[str, Any]) -> dict[str, Any] | None:
     """`getTemplateOutputsFromScope` for steps/DAG templates (§2, §5.4)."""
-    declared = tmpl.get("outputs") or {}
+    declared = TemplateView(tmpl).outputs
     if not declared.get("parameters") and not declared.get("artifacts"):
         return None
     out: dict[str, Any] = {}
@@ -100,7 +114,7 @@ def template_outputs(tmpl: dict[str, Any], scope: dict[str, Any], arts: dict[str
     for art in declared.get("artifacts") or []:
         try:
             resolved = resolve_references({"arguments": {"artifacts": [art]}}, scope, arts)
-        except ReferenceError_:
+        except UnresolvedReference:
             if art.get("optional"):
                 continue
             raise
@@ -145,7 +159,7 @@ class ChildLimiter(Slots):
         self.acquire(start)
 
 
-def hooked_scope(engine: Engine, child: Node, prefix: str, step_name: str, scope: dict[str, Any],
+def hooked_scope(engine: Dispatcher, child: Node, prefix: str, step_name: str, scope: dict[str, Any],
                  arts: dict[str, Any]) -> tuple[ChainMap[str, Any], dict[str, Any]]:
     """Variables a hook of `child` sees (`resolveExitTmplArgument`): the scope, the child's status and its own
     outputs (a Retry node's last attempt's)."""
@@ -160,7 +174,7 @@ def hooked_scope(engine: Engine, child: Node, prefix: str, step_name: str, scope
     return ChainMap(local, engine.rt.globals), local_arts
 
 
-def watch_hooks(engine: Engine, holder: dict[str, Any], child: Node, prefix: str, step_name: str,
+def watch_hooks(engine: Dispatcher, holder: dict[str, Any], child: Node, prefix: str, step_name: str,
                 scope: dict[str, Any], arts: dict[str, Any], ctx: TemplateContext, boundary_id: str, *,
                 depth: int) -> Any:
     """Register the non-exit lifecycle hooks of a step/task (None when it has none); `depth` is theirs."""
@@ -177,13 +191,13 @@ def watch_hooks(engine: Engine, holder: dict[str, Any], child: Node, prefix: str
         variables, local_arts = hooked_scope(engine, child, prefix, step_name, scope, arts)
         try:
             return resolve_references({"arguments": args}, variables, local_arts)["arguments"]
-        except (ReferenceError_, TemplateError):
+        except (UnresolvedReference, TemplateError):
             return args
 
     return HookWatch(engine, hooks, child, env, ctx, boundary_id, resolve, depth=depth)
 
 
-def run_exit_hook(engine: Engine, holder: dict[str, Any], child: Node, prefix: str, step_name: str,
+def run_exit_hook(engine: Dispatcher, holder: dict[str, Any], child: Node, prefix: str, step_name: str,
                   scope: dict[str, Any], arts: dict[str, Any], ctx: TemplateContext, boundary_id: str,
                   on_done: Callable[[Exec], None], *, depth: int) -> Exec | None:
     """`runOnExitNode`: run the hooked node's exit handler `<node>.onExit` after it completed (§8), as a call
@@ -204,7 +218,7 @@ def run_exit_hook(engine: Engine, holder: dict[str, Any], child: Node, prefix: s
     name = f"{child.name}.onExit"
     try:
         resolved = resolve_references({"arguments": hook.get("arguments") or {}}, variables, local_arts)
-    except (ReferenceError_, TemplateError) as exc:
+    except (UnresolvedReference, TemplateError) as exc:
         ex: Exec = engine.error_node(name, str(exc), boundary_id=boundary_id, on_done=on_done, hooked=True)
     else:
         hook_holder = {k: hook[k] for k in ("template", "templateRef") if hook.get(k)}

@@ -11,17 +11,18 @@ import threading
 from dataclasses import replace
 from typing import Any
 
-from argonb.engine.artifacts import ArtifactError
+from argonb.engine.artifact_errors import ArtifactError
 from argonb.engine.backend import PodRequest, PodResult
 from argonb.engine.model import Node, NodePhase, NodeType
 from argonb.engine.pod import PodExec, PodOutcome
+from argonb.spec.template_view import TemplateView
 
 DEPENDENCY_FAILED = "a dependency did not succeed"
 
 
 class ContainerSetExec(PodExec):
     def start(self, *, hooked: bool, retried: bool) -> None:
-        spec = self.tmpl.get("containerSet") or {}
+        spec = TemplateView(self.tmpl).body
         self.containers: list[dict[str, Any]] = [c for c in spec.get("containers") or [] if isinstance(c, dict)]
         self.container_nodes: dict[str, Node] = {}
         super().start(hooked=hooked, retried=retried)
@@ -36,7 +37,7 @@ class ContainerSetExec(PodExec):
         for ctr in self.containers:
             name = str(ctr.get("name"))
             node = self.rt.create_node(f"{self.name}.{name}", NodeType.CONTAINER, boundary_id=self.node.id,
-                                       phase=NodePhase.PENDING, template_name=str(self.tmpl.get("name", "")))
+                                       phase=NodePhase.PENDING, template_name=TemplateView(self.tmpl).name)
             self.container_nodes[name] = node
         for ctr in self.containers:
             node = self.container_nodes[str(ctr.get("name"))]
@@ -50,8 +51,8 @@ class ContainerSetExec(PodExec):
         return self.request_for(main, self._mounts(main), self.rt.run_dir / "pods" / self.node.pod_name)
 
     def _mounts(self, ctr: dict[str, Any]) -> list[str]:
-        shared = (self.tmpl.get("containerSet") or {}).get("volumeMounts") or []
-        return [str(m["mountPath"]) for m in [*shared, *(ctr.get("volumeMounts") or [])]
+        view = TemplateView(self.tmpl)
+        return [str(m["mountPath"]) for m in [*view.shared_volume_mounts, *(ctr.get("volumeMounts") or [])]
                 if str(m.get("mountPath", "")).startswith("/")]
 
     # ---- worker thread ----------------------------------------------------------------------------------

@@ -11,19 +11,23 @@ from collections import ChainMap, deque
 from typing import Any
 
 from argonb.engine.composite import (
+    FAIL_FAST_MESSAGE,
     ChildLimiter,
     continues_on,
+    last_attempt,
     outbound_nodes,
     run_exit_hook,
     template_outputs,
     template_scope,
     watch_hooks,
 )
+from argonb.engine.conditions import when_blocks
 from argonb.engine.depends import evaluate_depends, task_dependencies, task_results
-from argonb.engine.execute import Engine, Exec, OnDone, ReferenceError_, json_of, resolve_references
+from argonb.engine.executor import Dispatcher, Exec, OnDone, json_of
 from argonb.engine.loops import LoopError, is_loop, item_variables, loop_items
 from argonb.engine.model import Node, NodePhase, NodeType
 from argonb.engine.naming import loop_node_name
+from argonb.engine.references import UnresolvedReference, resolve_references
 from argonb.engine.scope import (
     AggregationError,
     aggregate,
@@ -31,10 +35,9 @@ from argonb.engine.scope import (
     referenced_results,
     skipped_outputs,
 )
-from argonb.engine.steps import FAIL_FAST_MESSAGE, _last_attempt
 from argonb.engine.workflow import TemplateContext
-from argonb.expr.errors import WhenError
 from argonb.expr.template import TemplateError, substitute
+from argonb.spec.template_view import TemplateView
 
 
 class _Task:
@@ -53,7 +56,7 @@ class _Task:
 
 
 class DagExec(Exec):
-    def __init__(self, engine: Engine, name: str, tmpl: dict[str, Any], ctx: TemplateContext, boundary_id: str,
+    def __init__(self, engine: Dispatcher, name: str, tmpl: dict[str, Any], ctx: TemplateContext, boundary_id: str,
                  on_done: OnDone):
         super().__init__(engine, on_done)
         self.name = name
@@ -63,7 +66,7 @@ class DagExec(Exec):
         self.scope, self.arts = template_scope(tmpl)
         self.limiter = ChildLimiter(tmpl.get("parallelism"))
         self.active = 0
-        dag = tmpl.get("dag") or {}
+        dag = TemplateView(tmpl).body
         self.fail_fast = dag.get("failFast") is None or bool(dag.get("failFast"))
         self.tasks = {str(t.get("name")): _Task(i, t) for i, t in enumerate(dag.get("tasks") or [])}
         self._results = referenced_results("tasks", json_of(tmpl))  # hasOutputResultRef: the whole template
@@ -74,12 +77,12 @@ class DagExec(Exec):
         self._busy = 0  # > 0 while tasks are being started: the DAG is not judged mid-pass
 
     def start(self, *, hooked: bool, retried: bool) -> None:
-        self.node = self.rt.create_node(self.name, NodeType.DAG, template_name=str(self.tmpl.get("name", "")),
+        self.node = self.rt.create_node(self.name, NodeType.DAG, template_name=TemplateView(self.tmpl).name,
                                         boundary_id=self.boundary_id, hooked=hooked, retried=retried)
         specs = {name: t.spec for name, t in self.tasks.items()}
         for task in self.tasks.values():
             task.deps, task.logic = task_dependencies(task.spec, specs)
-        target = str((self.tmpl.get("dag") or {}).get("target") or "").strip()
+        target = str(TemplateView(self.tmpl).body.get("target") or "").strip()
         depended = {d for t in self.tasks.values() for d in t.deps}
         self.targets = target.split() if target else sorted(n for n in self.tasks if n not in depended)
         missing = [t for t in self.targets + sorted(depended) if t not in self.tasks]
@@ -137,7 +140,7 @@ class DagExec(Exec):
                 return
         try:
             spec = resolve_references(task.spec, self.variables(), ChainMap(self.arts, self.rt.global_artifacts))
-        except (ReferenceError_, TemplateError) as exc:
+        except (UnresolvedReference, TemplateError) as exc:
             self._task_placeholder(task, base, NodePhase.ERROR, str(exc))
             return
         if not is_loop(spec):
@@ -169,18 +172,10 @@ class DagExec(Exec):
         self._check_task(task)
 
     def _run_item(self, task: _Task, spec: dict[str, Any], name: str, group: Node | None) -> None:
-        when = spec.get("when")
-        if when not in (None, ""):
-            try:
-                from argonb.expr.govaluate import evaluate_when  # on the first `when` only (import cost)
-
-                proceed = evaluate_when(str(when))
-            except WhenError as exc:
-                self._item_or_task(task, group, name, NodePhase.ERROR, str(exc))
-                return
-            if not proceed:
-                self._item_or_task(task, group, name, NodePhase.SKIPPED, f"when '{when}' evaluated false")
-                return
+        blocked = when_blocks(spec)
+        if blocked is not None:
+            self._item_or_task(task, group, name, blocked.phase, blocked.message)
+            return
         task.pending_items += 1
         self.active += 1
 
@@ -296,7 +291,7 @@ class DagExec(Exec):
             text, _ = node_reference("tasks", task.name, node, False)
             self.scope.update(text)
             return
-        text, arts = node_reference("tasks", task.name, _last_attempt(self.rt, node), include)
+        text, arts = node_reference("tasks", task.name, last_attempt(self.rt, node), include)
         self.scope.update(text)
         self.arts.update(arts)
         if node.phase in (NodePhase.SKIPPED, NodePhase.OMITTED):
@@ -325,7 +320,7 @@ class DagExec(Exec):
         try:
             outputs = template_outputs(self.tmpl, dict(self.variables()),
                                        dict(ChainMap(self.arts, self.rt.global_artifacts)))
-        except (ValueError, ReferenceError_, TemplateError) as exc:
+        except (ValueError, UnresolvedReference, TemplateError) as exc:
             self.finish(NodePhase.ERROR, str(exc))
             return
         if outputs:

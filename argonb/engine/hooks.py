@@ -11,14 +11,16 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from argonb.engine.executor import Dispatcher
 from argonb.engine.model import Node
+from argonb.engine.workflow import TemplateContext
 
 
 class HookWatch:
     """The non-exit hooks of one hooked node (the workflow root, a step or a task)."""
 
-    def __init__(self, engine: Any, hooks: dict[str, Any], parent: Node, env: Callable[[], Mapping[str, Any]],
-                 ctx: Any, boundary_id: str, resolve_args: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
+    def __init__(self, engine: Dispatcher, hooks: dict[str, Any], parent: Node, env: Callable[[], Mapping[str, Any]],
+                 ctx: TemplateContext, boundary_id: str, resolve_args: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
                  *, depth: int):
         self.engine = engine
         self.depth = depth  # the stack depth of the hooks' executeTemplate calls (engine/depth.py)

@@ -6,19 +6,20 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from argonb.engine.execute import Engine, Exec, OnDone
+from argonb.engine.executor import Dispatcher, Exec, OnDone
 from argonb.engine.model import NodePhase, NodeType
 from argonb.engine.sync import LOCKS, SyncError, local_limits, lock_names
+from argonb.spec.template_view import TemplateView
 
 
 class LockedExec(Exec):
-    def __init__(self, engine: Engine, name: str, tmpl: dict[str, Any], boundary_id: str, hooked: bool,
+    def __init__(self, engine: Dispatcher, name: str, tmpl: dict[str, Any], boundary_id: str, hooked: bool,
                  start: Callable[[OnDone], Exec], on_done: OnDone):
         super().__init__(engine, on_done)
         self.start_inner = start
         self.inner: Exec | None = None
         self.holder = f"{self.rt.name}/{name}"
-        self.node = self.rt.create_node(name, NodeType.SKIPPED, template_name=str(tmpl.get("name", "")),
+        self.node = self.rt.create_node(name, NodeType.SKIPPED, template_name=TemplateView(tmpl).name,
                                         boundary_id=boundary_id, phase=NodePhase.PENDING, hooked=hooked)
         namespace = self.rt.globals.get("workflow.namespace", "argo")
         try:

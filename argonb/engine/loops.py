@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from argonb.engine.naming import item_text, loop_node_name
+from argonb.engine.naming import item_text
 from argonb.errors import ArgonbError
 from argonb.expr.gosprintf import sprintf_int
 
@@ -96,7 +96,3 @@ def item_variables(item: Any) -> dict[str, str]:
         for key, value in item.items():
             out[f"item.{key}"] = item_text(value)
     return out
-
-
-def item_node_names(name: str, items: list[Any]) -> list[str]:
-    return [loop_node_name(name, i, item) for i, item in enumerate(items)]

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from argonb.engine.execute import DoneExec, Engine, Exec, OnDone
+from argonb.engine.executor import Dispatcher, DoneExec, Exec, OnDone
 from argonb.engine.memoize import MemoizeError, cache_for
 from argonb.engine.model import NodePhase, NodeType
-from argonb.engine.workflow import template_type
+from argonb.spec.template_view import TemplateView, template_kind
 
 NODE_TYPES = {"steps": NodeType.STEPS, "dag": NodeType.DAG, "suspend": NodeType.SUSPEND, "http": NodeType.HTTP}
 
 
-def memoized(engine: Engine, name: str, tmpl: dict[str, Any], boundary_id: str, on_done: OnDone,
+def memoized(engine: Dispatcher, name: str, tmpl: dict[str, Any], boundary_id: str, on_done: OnDone,
              hooked: bool) -> Exec | OnDone:
     """A cache hit as a Succeeded node (an Exec), or the `on_done` to use: it saves outputs after success."""
     rt = engine.rt
@@ -25,8 +25,8 @@ def memoized(engine: Engine, name: str, tmpl: dict[str, Any], boundary_id: str, 
     except MemoizeError as exc:
         return engine.error_node(name, str(exc), boundary_id=boundary_id, on_done=on_done, hooked=hooked)
     if entry is not None:
-        node = rt.create_node(name, NODE_TYPES.get(template_type(tmpl), NodeType.POD),
-                              template_name=str(tmpl.get("name", "")), boundary_id=boundary_id,
+        node = rt.create_node(name, NODE_TYPES.get(template_kind(tmpl), NodeType.POD),
+                              template_name=TemplateView(tmpl).name, boundary_id=boundary_id,
                               phase=NodePhase.SUCCEEDED, hooked=hooked)
         node.outputs = entry.get("outputs") or None
         node.memoized = True

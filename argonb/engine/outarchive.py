@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from argonb.engine.artifacts import ArtifactError
+from argonb.engine.artifact_errors import ArtifactError
 from argonb.engine.podfs import ArtifactSource
 
 CHUNK = 1 << 20

@@ -19,6 +19,7 @@ from typing import Any
 from argonb.engine.artifacts import has_location
 from argonb.errors import ArgonbError
 from argonb.expr.template import ABSENT, substitute
+from argonb.spec.template_view import TemplateView, value_from
 
 
 class ArgumentError(ArgonbError):
@@ -64,11 +65,11 @@ def _fill_parameter(param: dict[str, Any], arg: dict[str, Any] | None,
             param["value"] = arg["value"]
         elif arg.get("valueFrom") is not None:
             param["valueFrom"] = arg["valueFrom"]
-    ref = (param.get("valueFrom") or {}).get("configMapKeyRef")
+    ref = value_from(param).get("configMapKeyRef")
     if ref and param.get("value") is None:
         data = config_maps.get(str(ref.get("name")))
         if data is None or str(ref.get("key")) not in data:
-            if (param.get("valueFrom") or {}).get("default") is not None:
+            if value_from(param).get("default") is not None:
                 param["value"] = param["valueFrom"]["default"]
             elif not ref.get("optional"):
                 raise ArgumentError(f"unable to retrieve inputs.parameters.{name} from ConfigMap: configmap "
@@ -108,7 +109,8 @@ def substitute_params(tmpl: dict[str, Any], global_vars: Mapping[str, Any],
     merged = ChainMap(dict(local_vars), global_vars)  # type: ignore[arg-type]
     tmpl = substitute(tmpl, merged, allow_unresolved=True)
     second: dict[str, Any] = {}
-    inputs = tmpl.get("inputs") or {}
+    view = TemplateView(tmpl)
+    inputs = view.inputs
     for param in inputs.get("parameters") or []:
         if param.get("value") is None and param.get("valueFrom") is None:
             raise ArgumentError(f"inputs.parameters.{param.get('name')} had no value")
@@ -118,12 +120,12 @@ def substitute_params(tmpl: dict[str, Any], global_vars: Mapping[str, Any],
     for art in inputs.get("artifacts") or []:
         if art.get("path"):
             second[f"inputs.artifacts.{art['name']}.path"] = art["path"]
-    outputs = tmpl.get("outputs") or {}
+    outputs = view.outputs
     for art in outputs.get("artifacts") or []:
         if art.get("path"):
             second[f"outputs.artifacts.{art['name']}.path"] = art["path"]
     for param in outputs.get("parameters") or []:
-        path = (param.get("valueFrom") or {}).get("path")
+        path = value_from(param).get("path")
         if path:
             second[f"outputs.parameters.{param['name']}.path"] = path
     return substitute(tmpl, second, allow_unresolved=True)

@@ -13,15 +13,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from argonb.engine.artifacts import ArtifactError, OutputsStopped, has_location, output_key, stage_input
+from argonb.engine.artifact_errors import ArtifactError, OutputsStopped
+from argonb.engine.artifacts import has_location, output_key, stage_input
 from argonb.engine.backend import AuxContainer, PodRequest, PodResult
 from argonb.engine.durations import parse_duration
-from argonb.engine.execute import STOP_MESSAGE, Engine, Exec, OnDone
+from argonb.engine.executor import STOP_MESSAGE, Dispatcher, Exec, OnDone
 from argonb.engine.model import NodePhase, NodeType
 from argonb.engine.naming import pod_name
 from argonb.engine.outputlimit import OutputBudget
 from argonb.engine.podfs import locate_artifact, locate_file, open_regular_file, stop_check
 from argonb.engine.workflow import TemplateContext
+from argonb.spec.template_view import TemplateView, value_from
 
 DEADLINE_MESSAGE = "Pod was active on the node longer than the specified deadline"
 
@@ -34,7 +36,7 @@ class PodOutcome:
 
 
 class PodExec(Exec):
-    def __init__(self, engine: Engine, name: str, tmpl: dict[str, Any], ctx: TemplateContext, boundary_id: str,
+    def __init__(self, engine: Dispatcher, name: str, tmpl: dict[str, Any], ctx: TemplateContext, boundary_id: str,
                  on_done: OnDone):
         super().__init__(engine, on_done)
         self.name = name
@@ -44,7 +46,7 @@ class PodExec(Exec):
         self.cancel: threading.Event = threading.Event()
 
     def start(self, *, hooked: bool, retried: bool) -> None:
-        tname = str(self.tmpl.get("name", ""))
+        tname = TemplateView(self.tmpl).name
         # A pod that gets its `spec.parallelism` slot at once is first published Running: one snapshot instead
         # of Pending then Running in the same instant. One that waits is published Pending, as before. (A
         # subclass that creates other nodes when it launches, containerSet, publishes Pending first.)
@@ -90,7 +92,7 @@ class PodExec(Exec):
         if self.tmpl.get("daemon"):
             self.rt.daemons.setdefault(self.boundary_id, []).append(self)
             self.cancel = cancel
-            probe = (self.tmpl.get("container") or self.tmpl.get("script") or {}).get("readinessProbe")
+            probe = TemplateView(self.tmpl).main_container.get("readinessProbe")
             self.rt.submit(lambda: wait_ready(probe, cancel), self._daemon_ready)
 
     def _unthreaded_possible(self) -> bool:
@@ -138,7 +140,7 @@ class PodExec(Exec):
         self.finish(NodePhase.SUCCEEDED)  # marked at once, as Argo's killDaemonedChildren does
 
     def _request(self) -> PodRequest:
-        return self.request_for(self.tmpl.get("script") or self.tmpl.get("container") or {},
+        return self.request_for(TemplateView(self.tmpl).main_container,
                                 _mount_paths(self.tmpl), Path(f"{self.rt.run_dir}/pods/{self.node.pod_name}"))
 
     def request_for(self, container: dict[str, Any], mounts: list[str], pod_dir: Path,
@@ -155,7 +157,7 @@ class PodExec(Exec):
             raise ValueError(problem)
         return PodRequest(
             node_id=self.node.id, node_name=self.name, pod_name=self.node.pod_name,
-            template_name=str(self.tmpl.get("name", "")), image=str(container.get("image", "")),
+            template_name=TemplateView(self.tmpl).name, image=str(container.get("image", "")),
             command=_strings(container.get("command")), args=_strings(container.get("args")), env=env,
             pod_dir=pod_dir, root=root or pod_dir / "root", mapped_paths=_declared_paths(self.tmpl),
             mount_paths=mounts, private_paths=_input_artifact_paths(self.tmpl),
@@ -192,7 +194,7 @@ class PodExec(Exec):
         return self._outcome(request, result)
 
     def _stage_config_maps(self, request: PodRequest) -> None:
-        container = self.tmpl.get("script") or self.tmpl.get("container") or {}
+        container = TemplateView(self.tmpl).main_container
         for mount_path, files in config_map_files(self.rt.spec, self.tmpl, container,
                                                   self.rt.registry.config_maps).items():
             target = request.host_path(mount_path)
@@ -205,7 +207,7 @@ class PodExec(Exec):
 
     def _stage_inputs(self, request: PodRequest) -> None:
         self._stage_config_maps(request)
-        for art in (self.tmpl.get("inputs") or {}).get("artifacts") or []:
+        for art in TemplateView(self.tmpl).input_artifacts:
             if not has_location(art):
                 continue  # optional and not supplied
             if not art.get("path"):
@@ -253,24 +255,24 @@ class PodExec(Exec):
     def _collect_parameters(self, request: PodRequest, copied: dict[str, Path]) -> list[dict[str, Any]]:
         out = []
         budget = OutputBudget()  # all values of one pod travel in one task result, bounded as Argo's
-        for param in (self.tmpl.get("outputs") or {}).get("parameters") or []:
+        for param in TemplateView(self.tmpl).output_parameters:
             entry = {k: v for k, v in param.items() if k != "valueFrom"}
-            value_from = param.get("valueFrom") or {}
+            vf = value_from(param)
             if param.get("value") is not None:
                 entry["value"] = budget.take(str(param["value"]))
-            elif value_from.get("path"):
+            elif vf.get("path"):
                 # read as the container sees it: a link resolves inside the pod, never on the host
-                text = budget.read(open_regular_file(locate_file(request, copied, str(value_from["path"]))))
+                text = budget.read(open_regular_file(locate_file(request, copied, str(vf["path"]))))
                 if text is None:
-                    if value_from.get("default") is None:
-                        raise ValueError(f"open {value_from['path']}: no such file or directory "
+                    if vf.get("default") is None:
+                        raise ValueError(f"open {vf['path']}: no such file or directory "
                                          f"(output parameter {param.get('name')!r})")
-                    text = budget.take(str(value_from["default"]))
+                    text = budget.take(str(vf["default"]))
                 elif text.endswith("\n"):
                     text = text[:-1]
                 entry["value"] = text
-            elif value_from.get("default") is not None:
-                entry["value"] = budget.take(str(value_from["default"]))
+            elif vf.get("default") is not None:
+                entry["value"] = budget.take(str(vf["default"]))
             else:
                 raise ValueError(f"output parameter {param.get('name')!r}: valueFrom "
                                  f"{json.dumps(value_from)} is not supported for pods by the local backend")
@@ -280,7 +282,7 @@ class PodExec(Exec):
     def _collect_artifacts(self, request: PodRequest, copied: dict[str, Path]) -> list[dict[str, Any]]:
         out = []
         check = stop_check(self.cancel.is_set, request.deadline)
-        for art in (self.tmpl.get("outputs") or {}).get("artifacts") or []:
+        for art in TemplateView(self.tmpl).output_artifacts:
             if not art.get("path"):
                 raise ArtifactError(f"output artifact {art.get('name')!r} has no path")
             check()
@@ -320,9 +322,9 @@ class PodExec(Exec):
 
 def _plain(tmpl: dict[str, Any]) -> bool:
     """No input artifacts or configMap files to stage, no output artifacts to archive, not a daemon."""
-    container = tmpl.get("script") or tmpl.get("container") or {}
-    return not (tmpl.get("daemon") or (tmpl.get("inputs") or {}).get("artifacts")
-                or (tmpl.get("outputs") or {}).get("artifacts") or container.get("volumeMounts"))
+    view = TemplateView(tmpl)
+    return not (tmpl.get("daemon") or view.input_artifacts or view.output_artifacts
+                or view.main_container.get("volumeMounts"))
 
 
 def _aux(spec: dict[str, Any]) -> AuxContainer:
@@ -375,7 +377,7 @@ def _strings(value: Any) -> list[str] | None:
 
 
 def _node_inputs(tmpl: dict[str, Any]) -> dict[str, Any] | None:
-    inputs = tmpl.get("inputs") or {}
+    inputs = TemplateView(tmpl).inputs
     out: dict[str, Any] = {}
     if inputs.get("parameters"):
         out["parameters"] = [{k: v for k, v in p.items() if k in ("name", "value", "default", "enum",
@@ -387,7 +389,7 @@ def _node_inputs(tmpl: dict[str, Any]) -> dict[str, Any] | None:
 
 
 def _mount_paths(tmpl: dict[str, Any]) -> list[str]:
-    container = tmpl.get("container") or tmpl.get("script") or {}
+    container = TemplateView(tmpl).main_container
     return [str(m["mountPath"]) for m in container.get("volumeMounts") or [] if str(m.get("mountPath", ""))
             .startswith("/")]
 
@@ -395,41 +397,36 @@ def _mount_paths(tmpl: dict[str, Any]) -> list[str]:
 def _input_artifact_paths(tmpl: dict[str, Any]) -> list[str]:
     """Where input artifacts go: argonb writes them, so they are the pod's own files, also under /usr or /bin
     (never the host's: `path: /usr/local/bin/kubectl` must not replace the user's kubectl)."""
-    return [str(a["path"]) for a in (tmpl.get("inputs") or {}).get("artifacts") or []
-            if isinstance(a, dict) and str(a.get("path") or "").startswith("/")]
+    return [str(a["path"]) for a in TemplateView(tmpl).input_artifacts if str(a.get("path") or "").startswith("/")]
 
 
 def _output_paths(tmpl: dict[str, Any]) -> list[str]:
     """Absolute paths the engine reads after the pod: output parameters' files and output artifacts."""
-    outputs = tmpl.get("outputs") or {}
-    paths = [str(a["path"]) for a in outputs.get("artifacts") or [] if a.get("path")]
-    paths += [str(p["valueFrom"]["path"]) for p in outputs.get("parameters") or []
-              if (p.get("valueFrom") or {}).get("path")]
+    view = TemplateView(tmpl)
+    paths = [str(a["path"]) for a in view.output_artifacts if a.get("path")]
+    paths += [str(p["valueFrom"]["path"]) for p in view.output_parameters if value_from(p).get("path")]
     return [p for p in paths if p.startswith("/")]
 
 
 def _declared_paths(tmpl: dict[str, Any]) -> list[str]:
     """Container paths that must be private to this pod: artifact and parameter paths."""
     paths: list[str] = []
-    for art in (tmpl.get("inputs") or {}).get("artifacts") or []:
+    view = TemplateView(tmpl)
+    for art in [*view.input_artifacts, *view.output_artifacts]:
         if art.get("path"):
             paths.append(str(art["path"]))
-    outputs = tmpl.get("outputs") or {}
-    for art in outputs.get("artifacts") or []:
-        if art.get("path"):
-            paths.append(str(art["path"]))
-    for param in outputs.get("parameters") or []:
-        path = (param.get("valueFrom") or {}).get("path")
+    for param in view.output_parameters:
+        path = value_from(param).get("path")
         if path:
             paths.append(str(path))
     return [p for p in paths if p.startswith("/")]
 
 
 def _unsupported_volumes(spec: dict[str, Any], tmpl: dict[str, Any], container: dict[str, Any]) -> list[str]:
-    mounts = (container.get("volumeMounts") or []) + ((tmpl.get("containerSet") or {}).get("volumeMounts") or [])
+    mounts = TemplateView(tmpl).volume_mounts(container)
     if not mounts:
         return []  # the usual pod: nothing to look up
-    volumes = {v.get("name"): v for v in (spec.get("volumes") or []) + (tmpl.get("volumes") or [])}
+    volumes = {v.get("name"): v for v in (spec.get("volumes") or []) + TemplateView(tmpl).volumes}
     claims = {c.get("metadata", {}).get("name") for c in spec.get("volumeClaimTemplates") or []}
     problems = []
     for mount in mounts:
@@ -450,8 +447,8 @@ def config_map_files(spec: dict[str, Any], tmpl: dict[str, Any], container: dict
                      config_maps: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:
     """Files of configMap volumes per mount path (one file per key), from ConfigMap documents known to the run.
     A missing ConfigMap is an empty directory when `optional`, an error otherwise."""
-    volumes = {v.get("name"): v for v in (spec.get("volumes") or []) + (tmpl.get("volumes") or [])}
-    mounts = (container.get("volumeMounts") or []) + ((tmpl.get("containerSet") or {}).get("volumeMounts") or [])
+    volumes = {v.get("name"): v for v in (spec.get("volumes") or []) + TemplateView(tmpl).volumes}
+    mounts = TemplateView(tmpl).volume_mounts(container)
     out: dict[str, dict[str, str]] = {}
     for mount in mounts:
         source = (volumes.get(mount.get("name")) or {}).get("configMap")
@@ -474,8 +471,8 @@ def config_map_files(spec: dict[str, Any], tmpl: dict[str, Any], container: dict
 
 def _container_options(spec: dict[str, Any], tmpl: dict[str, Any], container: dict[str, Any]) -> dict[str, Any]:
     """What only a container backend uses: resolved volume mounts, securityContext, resources, pull policy."""
-    mounts = (container.get("volumeMounts") or []) + ((tmpl.get("containerSet") or {}).get("volumeMounts") or [])
-    volumes = {v.get("name"): v for v in (spec.get("volumes") or []) + (tmpl.get("volumes") or [])} if mounts else {}
+    mounts = TemplateView(tmpl).volume_mounts(container)
+    volumes = {v.get("name"): v for v in (spec.get("volumes") or []) + TemplateView(tmpl).volumes} if mounts else {}
     security = {**(spec.get("securityContext") or {}), **(tmpl.get("securityContext") or {}),
                 **(container.get("securityContext") or {})}
     return dict(

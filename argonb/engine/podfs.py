@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from argonb.engine.artifacts import ArtifactError, OutputsStopped
+from argonb.engine.artifact_errors import ArtifactError, OutputsStopped
 from argonb.engine.backend import PodRequest
 
 MAX_LINKS = 40  # Linux's MAXSYMLINKS: more links on one path is ELOOP

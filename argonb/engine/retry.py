@@ -13,16 +13,17 @@ import re
 from typing import Any
 
 from argonb.engine.durations import parse_duration
-from argonb.engine.execute import POD_TYPES, Engine, Exec, OnDone
+from argonb.engine.executor import Dispatcher, Exec, OnDone
 from argonb.engine.model import Node, NodePhase, NodeType
 from argonb.engine.naming import pod_name
 from argonb.engine.params import ArgumentError, substitute_params
-from argonb.engine.workflow import TemplateContext, template_type
+from argonb.engine.workflow import TemplateContext
 from argonb.expr.template import TemplateError
+from argonb.spec.template_view import TemplateView
 
 
 class RetryExec(Exec):
-    def __init__(self, engine: Engine, name: str, tmpl: dict[str, Any], ctx: TemplateContext, boundary_id: str,
+    def __init__(self, engine: Dispatcher, name: str, tmpl: dict[str, Any], ctx: TemplateContext, boundary_id: str,
                  on_done: OnDone, hooked: bool, strategy: dict[str, Any], holder: dict[str, Any], depth: int):
         super().__init__(engine, on_done)
         self.depth = depth  # attempts are the same executeTemplate call as the Retry node
@@ -33,7 +34,7 @@ class RetryExec(Exec):
         self.boundary_id = boundary_id
         self.strategy = strategy
         self.attempts: list[Node] = []
-        self.node = self.rt.create_node(name, NodeType.RETRY, template_name=str(tmpl.get("name", "")),
+        self.node = self.rt.create_node(name, NodeType.RETRY, template_name=TemplateView(tmpl).name,
                                         boundary_id=boundary_id, hooked=hooked)
         self.rt.active_execs.add(self)
         self._attempt()
@@ -46,8 +47,9 @@ class RetryExec(Exec):
         if self.name in self.rt.node_templates:  # attempts carry the Retry node's template reference
             self.rt.node_templates[name] = self.rt.node_templates[self.name]
         local = {"retries": str(index), "node.name": name, **self._last_retry_vars()}
-        if template_type(self.tmpl) in POD_TYPES:
-            local["pod.name"] = pod_name(self.rt.name, name, str(self.tmpl.get("name", "")))
+        view = TemplateView(self.tmpl)
+        if view.is_pod:
+            local["pod.name"] = pod_name(self.rt.name, name, view.name)
         try:
             tmpl = substitute_params(self.tmpl, self.rt.globals, local)
         except (ArgumentError, TemplateError) as exc:

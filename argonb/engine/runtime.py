@@ -5,6 +5,9 @@ Design (see docs/architecture.md): one loop thread owns every `Node`; work arriv
 and post their outcome back; they never touch nodes. Each executing node is an `Exec` object (pod, steps, DAG,
 retry, suspend...) with `start()` and a completion callback to its parent, mirroring how Argo's
 `executeTemplate` recursion builds the node tree (ARGO-SEMANTICS §0).
+
+`inline=True` (engine/inline.py, for unit tests) keeps the same loop without threads: the caller turns it with
+`step()`, and work meant for a worker runs on the caller's thread in the order it was queued.
 """
 
 from __future__ import annotations
@@ -77,11 +80,12 @@ GC_POLICY = _GcPolicy()
 
 
 class Runtime:
-    """State and plumbing of one run; the template semantics live in `argonb.engine.execute`."""
+    """State and plumbing of one run; the template semantics live in the executors (`argonb.engine.execute`
+    dispatches to them)."""
 
     def __init__(self, workflow: dict[str, Any], registry: Registry, backend: Backend, bus: EventBus,
                  run_dir: Path, repo: LocalRepository, *, max_workers: int = 64,
-                 parallelism: int | None = None, clock: Callable[[], float] = time.time):
+                 parallelism: int | None = None, clock: Callable[[], float] = time.time, inline: bool = False):
         self.workflow = workflow
         self.spec: dict[str, Any] = workflow["spec"]
         self.meta: dict[str, Any] = workflow["metadata"]
@@ -92,6 +96,7 @@ class Runtime:
         self.run_dir = run_dir
         self.repo = repo
         self.clock = clock
+        self.inline = inline
         self.context: TemplateContext = context_for_document(workflow, registry)
         self.nodes: dict[str, Node] = {}
         self.by_name: dict[str, Node] = {}
@@ -120,13 +125,13 @@ class Runtime:
         self._stopping = False
         self.active_execs: set[Any] = set()
         self._dirty: dict[str, Node] = {}
-        self.hook_watches: list[Any] = []
-        self.daemons: dict[str, list[Any]] = {}
-        self.lock_holders: set[str] = set()  # this run's holders in the process-wide LockManager  # boundary node id -> daemon PodExecs to kill when it ends  # lifecycle hooks waiting for their expression (engine.hooks)
+        self.hook_watches: list[Any] = []  # lifecycle hooks waiting for their expression (engine/hooks.py)
+        self.daemons: dict[str, list[Any]] = {}  # boundary node id -> daemon PodExecs to kill when it ends
+        self.lock_holders: set[str] = set()  # this run's holders in the process-wide LockManager
         self._changed = False
         self._child_sets: dict[str, set[str]] = {}
-        self.template_hashes: dict[str, str | LazyTemplateHash] = {}
-        self.node_templates: dict[str, tuple[str, dict[str, Any] | None]] = {}  # name -> (templateName, templateRef)  # node name -> hash of its processed template (reuse)
+        self.template_hashes: dict[str, str | LazyTemplateHash] = {}  # node name -> hash of its processed template
+        self.node_templates: dict[str, tuple[str, dict[str, Any] | None]] = {}  # name -> (templateName, templateRef)
         self.reuse: dict[str, dict[str, Any]] = {}  # node name -> earlier node status to keep (retry/resume)
         self.reuse_from = ""
         self.reuse_keeps_times = True  # kept nodes keep startedAt/finishedAt (retry); False: now (resubmit)
@@ -145,6 +150,8 @@ class Runtime:
                 begin()
 
         self.post(begin_uncollected)
+        if self.inline:
+            return  # the caller turns the loop (`step`)
         self._thread = threading.Thread(target=self._loop, name=f"argonb-run-{self.name}", daemon=True)
         start_thread_with_stack(self._thread)  # nested templates expand on this thread's stack (engine/depth.py)
 
@@ -171,19 +178,45 @@ class Runtime:
                     fn: Callable[[], None] | None = self._queue.get(timeout=timeout)
                 except queue.Empty:
                     fn = None
-                now = self.clock()
-                while self._timers and self._timers[0][0] <= now:
-                    _, _, due = heapq.heappop(self._timers)
-                    self._safely(due)
-                if fn is not None:
-                    self._safely(fn)
-                self._safely(self._evaluate_hooks)
-                self._flush_dirty()
+                self._turn(fn)
         finally:
             limits.set_interrupt(None)
             self._pool.shutdown(wait=False, cancel_futures=True)
             GC_POLICY.exit()
             self.finished.set()
+
+    def _turn(self, fn: Callable[[], None] | None) -> bool:
+        """One turn of the loop: the timers that are due, then `fn`; whether anything ran."""
+        ran = fn is not None
+        now = self.clock()
+        while self._timers and self._timers[0][0] <= now:
+            _, _, due = heapq.heappop(self._timers)
+            self._safely(due)
+            ran = True
+        if fn is not None:
+            self._safely(fn)
+        self._safely(self._evaluate_hooks)
+        self._flush_dirty()
+        return ran
+
+    def step(self) -> bool:
+        """Inline mode: one turn of the loop on the caller's thread, without waiting; False when nothing was
+        due (the run is over, waits for a timer in the future or for something outside it)."""
+        if self._stopping:
+            self.finished.set()
+            return False
+        try:
+            fn: Callable[[], None] | None = self._queue.get_nowait()
+        except queue.Empty:
+            fn = None
+        ran = self._turn(fn)
+        if self._stopping:
+            self.finished.set()
+        return ran
+
+    def next_timer(self) -> float | None:
+        """When the earliest timer is due (inline mode moves its clock there), None without timers."""
+        return self._timers[0][0] if self._timers else None
 
     def _safely(self, fn: Callable[[], None]) -> None:
         try:
@@ -329,6 +362,10 @@ class Runtime:
     def submit(self, work: Callable[[], Any], done: Callable[[Any], None]) -> None:
         """Run `work` on a worker thread, then `done(result)` on the loop thread."""
 
+        if self.inline:  # on the caller's thread, after what was queued before it: deterministic order
+            self.post(lambda: done(self._outcome_of(work)))
+            return
+
         def job() -> None:
             try:
                 result = work()
@@ -340,6 +377,14 @@ class Runtime:
             self.post(lambda: done(result))
 
         self._pool.submit(job)
+
+    @staticmethod
+    def _outcome_of(work: Callable[[], Any]) -> Any:
+        try:
+            return work()
+        except Exception as exc:  # as on a worker thread: the exception is the outcome
+            log.debug("inline work error: %s", exc)
+            return exc
 
     # ---- globals ----------------------------------------------------------------------------------
     def add_global_output(self, param: dict[str, Any]) -> None:

@@ -14,6 +14,7 @@ from typing import Any
 from argonb.engine.model import Node, NodePhase
 from argonb.engine.timefmt import rfc3339
 from argonb.expr.template import ABSENT
+from argonb.spec.template_view import TemplateView, value_from
 
 
 class AggregationError(ValueError):
@@ -47,8 +48,8 @@ def node_reference(prefix: str, name: str, node: Node, include_result: bool) -> 
 def skipped_outputs(prefix: str, name: str, template: dict[str, Any] | None) -> dict[str, Any]:
     """§4.5: outputs of a Skipped/Omitted node: the producer's `valueFrom.default`, else ABSENT."""
     out: dict[str, Any] = {}
-    for param in ((template or {}).get("outputs") or {}).get("parameters") or []:
-        default = (param.get("valueFrom") or {}).get("default")
+    for param in TemplateView(template or {}).output_parameters:
+        default = value_from(param).get("default")
         key = f"{prefix}.{name}.outputs.parameters.{param.get('name')}"
         out[key] = str(default) if default is not None else ABSENT
     return out

@@ -13,18 +13,22 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from argonb.engine.composite import (
+    FAIL_FAST_MESSAGE,
     ChildLimiter,
     continues_on,
+    last_attempt,
     outbound_nodes,
     run_exit_hook,
     template_outputs,
     template_scope,
     watch_hooks,
 )
-from argonb.engine.execute import Engine, Exec, OnDone, ReferenceError_, json_of, resolve_references
+from argonb.engine.conditions import when_blocks
+from argonb.engine.executor import Dispatcher, Exec, OnDone, json_of
 from argonb.engine.loops import LoopError, is_loop, item_variables, loop_items
 from argonb.engine.model import Node, NodePhase, NodeType
 from argonb.engine.naming import loop_node_name
+from argonb.engine.references import UnresolvedReference, resolve_references
 from argonb.engine.scope import (
     AggregationError,
     aggregate,
@@ -33,10 +37,8 @@ from argonb.engine.scope import (
     skipped_outputs,
 )
 from argonb.engine.workflow import TemplateContext
-from argonb.expr.errors import WhenError
 from argonb.expr.template import TemplateError, substitute
-
-FAIL_FAST_MESSAGE = "template has failed or errored children and failFast enabled"
+from argonb.spec.template_view import TemplateView
 
 
 @dataclass
@@ -55,7 +57,7 @@ class _Group:
 
 
 class StepsExec(Exec):
-    def __init__(self, engine: Engine, name: str, tmpl: dict[str, Any], ctx: TemplateContext, boundary_id: str,
+    def __init__(self, engine: Dispatcher, name: str, tmpl: dict[str, Any], ctx: TemplateContext, boundary_id: str,
                  on_done: OnDone):
         super().__init__(engine, on_done)
         self.name = name
@@ -70,7 +72,7 @@ class StepsExec(Exec):
         self._results = referenced_results("steps", json_of(tmpl))  # hasOutputResultRef: the whole template
 
     def start(self, *, hooked: bool, retried: bool) -> None:
-        self.node = self.rt.create_node(self.name, NodeType.STEPS, template_name=str(self.tmpl.get("name", "")),
+        self.node = self.rt.create_node(self.name, NodeType.STEPS, template_name=TemplateView(self.tmpl).name,
                                         boundary_id=self.boundary_id, hooked=hooked, retried=retried)
         self._next_group()
 
@@ -100,7 +102,7 @@ class StepsExec(Exec):
         members = members.get("steps", []) if isinstance(members, dict) else (members or [])
         try:
             resolved = [resolve_references(step, self.variables(), self.artifacts()) for step in members]
-        except (ReferenceError_, TemplateError) as exc:
+        except (UnresolvedReference, TemplateError) as exc:
             self._group_error(group, str(exc))
             return
         for original, step in zip(members, resolved, strict=True):
@@ -144,20 +146,13 @@ class StepsExec(Exec):
         return True
 
     def _launch_child(self, group: _Group, original: dict[str, Any], step: dict[str, Any], name: str) -> bool:
-        when = step.get("when")
-        if when not in (None, ""):
-            try:
-                from argonb.expr.govaluate import evaluate_when  # on the first `when` only (import cost)
-
-                proceed = evaluate_when(str(when))
-            except WhenError as exc:
-                self._add_done(group, original, name, NodeType.SKIPPED, NodePhase.ERROR, str(exc))
-                self._group_error(group, str(exc))
+        blocked = when_blocks(step)
+        if blocked is not None:
+            self._add_done(group, original, name, NodeType.SKIPPED, blocked.phase, blocked.message)
+            if blocked.phase is NodePhase.ERROR:
+                self._group_error(group, blocked.message)
                 return False
-            if not proceed:
-                self._add_done(group, original, name, NodeType.SKIPPED, NodePhase.SKIPPED,
-                               f"when '{when}' evaluated false")
-                return True
+            return True
         child = _Child(original)
         group.children.append(child)
         group.pending += 1
@@ -255,7 +250,7 @@ class StepsExec(Exec):
                 self.scope.update(text)
                 continue
             node = nodes[0]
-            text, arts = node_reference("steps", name, _last_attempt(self.rt, node), include)
+            text, arts = node_reference("steps", name, last_attempt(self.rt, node), include)
             self.scope.update(text)
             self.arts.update(arts)
             if node.phase in (NodePhase.SKIPPED, NodePhase.OMITTED):
@@ -273,7 +268,7 @@ class StepsExec(Exec):
         self._set_outbound()
         try:
             outputs = template_outputs(self.tmpl, dict(self.variables()), dict(self.artifacts()))
-        except (ValueError, ReferenceError_, TemplateError) as exc:
+        except (ValueError, UnresolvedReference, TemplateError) as exc:
             self.finish(NodePhase.ERROR, str(exc))
             return
         if outputs:
@@ -292,16 +287,6 @@ class StepsExec(Exec):
         for child_id in last.children:
             outbound.extend(outbound_nodes(self.rt, self.rt.nodes[child_id]))
         self.node.outbound_nodes = outbound or [last.id]
-
-
-def _last_attempt(rt: Any, node: Node) -> Node:
-    """A Retry node exposes its last attempt's details (`possiblyGetRetryChildNode`)."""
-    if node.type is NodeType.RETRY:
-        for cid in reversed(node.children):
-            child = rt.nodes[cid]
-            if not child.hooked:
-                return child
-    return node
 
 
 def _template_of(ex: StepsExec, step: dict[str, Any]) -> dict[str, Any] | None:

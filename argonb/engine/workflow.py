@@ -14,10 +14,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from argonb.errors import ArgonbError
+from argonb.spec.template_view import TEMPLATE_TYPES, template_kind
 
 RUNNABLE = ("Workflow", "CronWorkflow")
-TEMPLATE_TYPES = ("container", "script", "steps", "dag", "resource", "suspend", "http", "containerSet", "data",
-                  "plugin")
 
 
 class ResolveError(ArgonbError):
@@ -101,19 +100,12 @@ def context_for_document(doc: dict[str, Any], registry: Registry) -> TemplateCon
     return TemplateContext(templates, registry, scope)
 
 
-def template_type(tmpl: dict[str, Any]) -> str:
-    for kind in TEMPLATE_TYPES:
-        if tmpl.get(kind) is not None:
-            return kind
-    return ""
-
-
 def merge_defaults(tmpl: dict[str, Any], defaults: dict[str, Any] | None) -> dict[str, Any]:
     """Strategic-merge `spec.templateDefaults` under a template (§5.11): the template's own values win;
     type blocks (`container`, `script`, ...) in the defaults apply only to templates of that type."""
     if not defaults:
         return tmpl
-    own_type = template_type(tmpl)
+    own_type = template_kind(tmpl)
     base = {k: v for k, v in defaults.items() if k not in TEMPLATE_TYPES or k == own_type}
     return _deep_merge(base, tmpl)
 

@@ -5,7 +5,7 @@ outputs; `workflow_types.go` GetType/IsLeaf/IsPodType/HasOutput), `SpecCtx` (one
 ClusterWorkflowTemplate/CronWorkflow spec and its templates by name) and `Registry` (WorkflowTemplates and
 ClusterWorkflowTemplates by name, shared by every document of one lint call, for `templateRef`).
 Every accessor tolerates malformed data (wrong types were already reported by the structural pass).
-Imports: stdlib, argonb.spec.source.
+Imports: stdlib, argonb.spec.source, argonb.spec.template_view.
 """
 
 from __future__ import annotations
@@ -15,11 +15,9 @@ from functools import cached_property
 from typing import Any
 
 from argonb.spec.source import Document, PathKey
+from argonb.spec.template_view import LEAF_TYPES, POD_TYPES, TEMPLATE_TYPES
 
-# Order matters: it is Template.GetType's order, which decides the type when several are given.
-TYPE_KEYS = ("container", "containerSet", "steps", "dag", "script", "resource", "data", "suspend", "http", "plugin")
-LEAF_TYPES = frozenset({"container", "containerSet", "script", "resource", "data", "http", "plugin"})
-POD_TYPES = frozenset({"container", "containerSet", "script", "resource", "data"})
+TYPE_KEYS = TEMPLATE_TYPES  # the one list of template types, in Template.GetType's order (spec/template_view.py)
 LOCATION_KEYS = ("s3", "git", "http", "raw", "artifactory", "gcs", "oss", "hdfs", "azure", "plugin")
 
 

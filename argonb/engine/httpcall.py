@@ -1,66 +1,20 @@
-"""Suspend and HTTP templates (ARGO-SEMANTICS §5.7, §5.8)."""
+"""HTTP templates (ARGO-SEMANTICS §5.8): urllib on a worker thread; the result is the response body; the node
+succeeds on a 2xx status, or when `successCondition` holds."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from argonb.engine.durations import parse_duration
-from argonb.engine.execute import Engine, Exec, OnDone
+from argonb.engine.executor import Dispatcher, Exec, OnDone
 from argonb.engine.model import NodePhase, NodeType
 from argonb.engine.workflow import TemplateContext
-
-
-class SuspendExec(Exec):
-    """`suspend: {duration}` resumes by itself; `suspend: {}` waits for `Run.resume()`."""
-
-    def __init__(self, engine: Engine, name: str, tmpl: dict[str, Any], ctx: TemplateContext, boundary_id: str,
-                 on_done: OnDone):
-        super().__init__(engine, on_done)
-        self.name = name
-        self.tmpl = tmpl
-        self.boundary_id = boundary_id
-
-    def start(self, *, hooked: bool, retried: bool) -> None:
-        self.node = self.rt.create_node(self.name, NodeType.SUSPEND, template_name=str(self.tmpl.get("name", "")),
-                                        boundary_id=self.boundary_id, hooked=hooked, retried=retried)
-        duration = (self.tmpl.get("suspend") or {}).get("duration")
-        if duration not in (None, ""):
-            try:
-                seconds = parse_duration(str(duration))
-            except ValueError as exc:
-                self.finish(NodePhase.ERROR, str(exc))
-                return
-            self.rt.call_later(seconds, lambda: self.resume({}))
-        self.rt.suspended[self.node.id] = self
-
-    def resume(self, supplied: dict[str, str], *, phase: NodePhase = NodePhase.SUCCEEDED, message: str = "") -> None:
-        """Resume (loop thread): outputs declared `valueFrom.supplied` take the supplied value or their default."""
-        if self.done:
-            return
-        self.rt.suspended.pop(self.node.id, None)
-        params = []
-        for param in (self.tmpl.get("outputs") or {}).get("parameters") or []:
-            vf = param.get("valueFrom") or {}
-            value = supplied.get(param.get("name"))
-            if value is None:
-                value = vf.get("default") if vf.get("default") is not None else param.get("value")
-            if value is None:
-                continue
-            params.append({k: v for k, v in param.items() if k != "valueFrom"} | {"value": str(value)})
-        if params:
-            self.node.outputs = {"parameters": params}
-            for p in params:
-                self.rt.add_global_output(p)
-        self.finish(phase, message)
-
-    def stop(self, strategy: str) -> None:
-        self.resume({}, phase=NodePhase.FAILED, message=f"Stopped with strategy '{strategy}'")
+from argonb.spec.template_view import TemplateView
 
 
 class HttpExec(Exec):
     """HTTP templates: urllib on a worker thread; result = response body; 2xx or `successCondition`."""
 
-    def __init__(self, engine: Engine, name: str, tmpl: dict[str, Any], ctx: TemplateContext, boundary_id: str,
+    def __init__(self, engine: Dispatcher, name: str, tmpl: dict[str, Any], ctx: TemplateContext, boundary_id: str,
                  on_done: OnDone):
         super().__init__(engine, on_done)
         self.name = name
@@ -68,9 +22,9 @@ class HttpExec(Exec):
         self.boundary_id = boundary_id
 
     def start(self, *, hooked: bool, retried: bool) -> None:
-        self.node = self.rt.create_node(self.name, NodeType.HTTP, template_name=str(self.tmpl.get("name", "")),
+        self.node = self.rt.create_node(self.name, NodeType.HTTP, template_name=TemplateView(self.tmpl).name,
                                         boundary_id=self.boundary_id, hooked=hooked, retried=retried)
-        http = dict(self.tmpl.get("http") or {})
+        http = dict(TemplateView(self.tmpl).body)
         self.rt.submit(lambda: _call(http), self._done)
 
     def _done(self, outcome: Any) -> None:
