@@ -1,13 +1,12 @@
 """What argonb sends to an Argo Server, and what `argonb export` writes: the same objects.
 
-Owns: `prepare(source, ...) -> Submission`: the Workflow to create (the selected document as written, with
+Owns: `prepare(source, ...) -> Submission` (load, then `submission_for(loaded, ...)`): the Workflow to create (the selected document as written, with
 `-p` parameters, `--name` and `--parallelism` applied; a CronWorkflow becomes the Workflow it would start; a
 runnable WorkflowTemplate becomes a Workflow with `workflowTemplateRef`), the WorkflowTemplates and
 ClusterWorkflowTemplates to create first (every one in the same source, plus those referenced, transitively,
 from `templates=` / the registry), and where each object came from (so a server error naming a field can be
 pointed at its YAML line). `clean` drops what Argo owns (status, uid, resourceVersion, ...).
-Imports: argonb.engine.api (load_documents, template_documents, select_workflow, validate),
-argonb.engine.workflow, argonb.spec.source.
+Imports: argonb.engine.loaded (the one loader), argonb.engine.workflow, argonb.spec.source.
 """
 
 from __future__ import annotations
@@ -16,6 +15,7 @@ import copy
 from dataclasses import dataclass, field
 from typing import Any
 
+from argonb.engine.loaded import LoadedWorkflow, load_workflow
 from argonb.engine.workflow import Registry, apply_parameters
 from argonb.spec.source import Document, PathKey
 
@@ -169,19 +169,17 @@ def config_map_references(obj: Any) -> list[str]:
 def prepare(source: Any, parameters: dict[str, Any] | None = None, *, templates: Any = None,
             registry: Registry | None = None, name: str | None = None, parallelism: int | None = None,
             validate_input: bool = True) -> Submission:
-    """Everything to send for `source` (YAML text, a path, a Source or a dict). Raises InvalidWorkflow."""
-    from argonb.engine.api import load_documents, select_workflow, template_documents, validate
+    """Everything to send for `source` (YAML text, a path, a Source, a dict or a LoadedWorkflow).
+    Raises InvalidWorkflow."""
+    loaded = load_workflow(source, templates=templates, registry=registry, validate_input=validate_input)
+    return submission_for(loaded, parameters, name=name, parallelism=parallelism)
 
-    docs = load_documents(source)
-    extra = template_documents(templates)
-    reg = Registry()
-    for doc in extra + docs:
-        if isinstance(doc.data, dict):
-            reg.add_document(doc.data)
-    reg = reg.merged(registry)
-    chosen = select_workflow(docs, reg)
-    if validate_input:
-        validate(docs, extra)
+
+def submission_for(loaded: LoadedWorkflow, parameters: dict[str, Any] | None = None, *, name: str | None = None,
+                   parallelism: int | None = None) -> Submission:
+    """Everything to send for an input loaded once at the edge."""
+    chosen = loaded.require_selected()
+    docs, extra, reg = list(loaded.documents), list(loaded.extra), loaded.registry
     workflow, origin = _as_workflow(chosen)
     apply_options(workflow, parameters, name, parallelism)
 
@@ -209,7 +207,7 @@ def prepare(source: Any, parameters: dict[str, Any] | None = None, *, templates:
         queue.extend(references(obj.data))
 
     sub = Submission(workflow=workflow, origin=origin, templates=list(by_key.values()), selected=chosen,
-                     documents=docs, registry=reg, source_text=_source_text(source, chosen))
+                     documents=docs, registry=reg, source_text=chosen.source.text if loaded.from_text else "")
     for item in missing:
         sub.warnings.append(f"{item} is referenced but not defined here: it must already exist on the server")
     wanted = config_map_references([workflow, *(t.data for t in sub.templates)])
@@ -226,8 +224,3 @@ def prepare(source: Any, parameters: dict[str, Any] | None = None, *, templates:
                             "Argo Server has no ConfigMap API (apply it with kubectl, see `argonb export`)")
     return sub
 
-
-def _source_text(source: Any, chosen: Document) -> str:
-    if isinstance(source, dict):
-        return ""
-    return chosen.source.text

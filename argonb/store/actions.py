@@ -42,7 +42,7 @@ def run_recorded(source: Any, parameters: dict[str, Any] | None = None, *, store
     re-running a notebook cell would expect; a still-running one raises `RunActive`. `options` are passed to
     `argonb.run` (parallelism, max_workers, registry, validate_input).
     """
-    from argonb.engine.api import run
+    from argonb.facade import run
 
     st = store or open_store(home)
     if replace:
