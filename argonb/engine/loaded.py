@@ -36,6 +36,7 @@ class LoadedWorkflow:
     validated: bool = False
     source_name: str = "<string>"
     from_text: bool = True  # False for an already-parsed dict: no text to record
+    path: str = ""  # the resolved path of the file the source was read from, if it was
 
     @property
     def text(self) -> str:
@@ -47,8 +48,9 @@ class LoadedWorkflow:
 
     @property
     def name(self) -> str:
-        """The source's name in diagnostics (a path, `cell`, `<string>`), as `Source.name`."""
-        return self.source_name
+        """Where the source came from, as the run store records it: a file's resolved path, else the source's
+        name in diagnostics (`cell`, `<string>`), as `Source.name`."""
+        return self.path or self.source_name
 
     @property
     def source_names(self) -> frozenset[str]:
@@ -81,9 +83,17 @@ def load_workflow(source: SourceLike | LoadedWorkflow, *, templates: Any = None,
     A `LoadedWorkflow` is returned as it is (over `registry`, when given): the input is loaded once."""
     if isinstance(source, LoadedWorkflow):
         return source.with_registry(registry)
-    return assemble(load_documents(source), template_documents(templates), registry, source_name(source),
-                    validate_input=validate_input, require_runnable=require_runnable, context=context,
-                    from_text=not isinstance(source, dict))
+    loaded = assemble(load_documents(source), template_documents(templates), registry, source_name(source),
+                      validate_input=validate_input, require_runnable=require_runnable, context=context,
+                      from_text=not isinstance(source, dict))
+    return replace(loaded, path=file_path(source))
+
+
+def file_path(source: SourceLike) -> str:
+    """The resolved path `source` names, or "" when it is text, a Source or a dict."""
+    if isinstance(source, Path) or (isinstance(source, str) and names_a_file(source)):
+        return str(Path(source).resolve())
+    return ""
 
 
 def assemble(docs: list[Document], extra: list[Document], registry: Registry | None, name: str, *,

@@ -1,5 +1,5 @@
-"""Issue 17: the backend registry names every backend `--backend` / `backend=` accepts, `argo` included; `argo`
-(a whole-workflow backend) is started through `argonb.run`, the facade above the engine."""
+"""Issue 17 at the CLI: `argonb run` loads the file once; the backend registry names every backend `--backend` /
+`backend=` accepts, `argo` included (a whole-workflow backend, started through `argonb.run`, the facade)."""
 
 from __future__ import annotations
 
@@ -40,3 +40,14 @@ def test_issue17_cli_unknown_backend_is_one_line_naming_argo(tmp_path, capsys):
     err = capsys.readouterr().err
     assert code != 0 and "Traceback" not in err
     assert "unknown backend 'nope'; available: argo, docker, local" in err and len(err.strip().splitlines()) == 1
+
+
+def test_issue17_argonb_run_parses_and_lints_the_file_once(tmp_path, monkeypatch, capsys):
+    from tests.loadcount import count_loads
+
+    path = tmp_path / "wf.yaml"
+    path.write_text(HELLO)
+    counts = count_loads(monkeypatch)
+    assert main(["run", str(path)]) == 0
+    assert "Succeeded" in capsys.readouterr().out
+    assert counts == {"parse": 1, "lint": 1}
