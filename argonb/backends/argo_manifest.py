@@ -179,13 +179,27 @@ def submission_for(loaded: LoadedWorkflow, parameters: dict[str, Any] | None = N
                    parallelism: int | None = None) -> Submission:
     """Everything to send for an input loaded once at the edge."""
     chosen = loaded.require_selected()
-    docs, extra, reg = list(loaded.documents), list(loaded.extra), loaded.registry
     workflow, origin = _as_workflow(chosen)
     apply_options(workflow, parameters, name, parallelism)
+    templates, missing = templates_to_create(workflow, loaded)
+    sub = Submission(workflow=workflow, origin=origin, templates=templates, selected=chosen,
+                     documents=list(loaded.documents), registry=loaded.registry,
+                     source_text=chosen.source.text if loaded.from_text else "")
+    for item in missing:
+        sub.warnings.append(f"{item} is referenced but not defined here: it must already exist on the server")
+    sub.config_maps = config_maps_to_apply(workflow, templates, loaded)
+    for cm in sub.config_maps:
+        sub.warnings.append(f"ConfigMap {(cm.get('metadata') or {}).get('name')} is not created by argonb: the "
+                            "Argo Server has no ConfigMap API (apply it with kubectl, see `argonb export`)")
+    return sub
 
-    # templates: the source's own, then whatever the workflow and those templates reference
+
+def templates_to_create(workflow: dict[str, Any], loaded: LoadedWorkflow) -> tuple[list[TemplateObject], list[str]]:
+    """The source's own templates, then whatever the workflow and those templates reference (transitively,
+    from the registry); and the references found nowhere ("WorkflowTemplate NAME")."""
+    docs, reg = list(loaded.documents), loaded.registry
     by_key: dict[tuple[str, bool], TemplateObject] = {}
-    located = {(d.kind, d.name): d for d in extra + docs if d.kind in TEMPLATE_KINDS}
+    located = {(d.kind, d.name): d for d in [*loaded.extra, *docs] if d.kind in TEMPLATE_KINDS}
     for doc in docs:
         if doc.kind in TEMPLATE_KINDS and doc.name:
             by_key[(doc.name, doc.kind == "ClusterWorkflowTemplate")] = TemplateObject(
@@ -196,31 +210,25 @@ def submission_for(loaded: LoadedWorkflow, parameters: dict[str, Any] | None = N
         ref_name, cluster = queue.pop(0)
         if (ref_name, cluster) in by_key:
             continue
-        table = reg.cluster_templates if cluster else reg.workflow_templates
-        data = table.get(ref_name)
-        if data is None:
-            missing.append(f"{'ClusterWorkflowTemplate' if cluster else 'WorkflowTemplate'} {ref_name}")
-            continue
         kind = "ClusterWorkflowTemplate" if cluster else "WorkflowTemplate"
+        data = (reg.cluster_templates if cluster else reg.workflow_templates).get(ref_name)
+        if data is None:
+            missing.append(f"{kind} {ref_name}")
+            continue
         obj = TemplateObject(kind, ref_name, clean(data), Origin(located.get((kind, ref_name))))
         by_key[(ref_name, cluster)] = obj
         queue.extend(references(obj.data))
+    return list(by_key.values()), missing
 
-    sub = Submission(workflow=workflow, origin=origin, templates=list(by_key.values()), selected=chosen,
-                     documents=docs, registry=reg, source_text=chosen.source.text if loaded.from_text else "")
-    for item in missing:
-        sub.warnings.append(f"{item} is referenced but not defined here: it must already exist on the server")
-    wanted = config_map_references([workflow, *(t.data for t in sub.templates)])
-    for doc in docs:
-        if doc.kind == "ConfigMap" and isinstance(doc.data, dict):
-            sub.config_maps.append(clean(doc.data))
-    known = {str((c.get("metadata") or {}).get("name")) for c in sub.config_maps}
-    for cm in wanted:
-        if cm not in known and cm in reg.config_maps:
-            sub.config_maps.append({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": cm},
-                                    "data": dict(reg.config_maps[cm])})
-    for cm in sub.config_maps:
-        sub.warnings.append(f"ConfigMap {(cm.get('metadata') or {}).get('name')} is not created by argonb: the "
-                            "Argo Server has no ConfigMap API (apply it with kubectl, see `argonb export`)")
-    return sub
+
+def config_maps_to_apply(workflow: dict[str, Any], templates: list[TemplateObject],
+                         loaded: LoadedWorkflow) -> list[dict[str, Any]]:
+    """The source's ConfigMaps, then those the workflow reads that only the registry holds."""
+    out = [clean(doc.data) for doc in loaded.documents if doc.kind == "ConfigMap" and isinstance(doc.data, dict)]
+    known = {str((c.get("metadata") or {}).get("name")) for c in out}
+    for cm in config_map_references([workflow, *(t.data for t in templates)]):
+        if cm not in known and cm in loaded.registry.config_maps:
+            out.append({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": cm},
+                        "data": dict(loaded.registry.config_maps[cm])})
+    return out
 
