@@ -8,12 +8,13 @@ Imports: argonb.engine (api, backend, config, loaded); the Argo client lazily, t
 
 from __future__ import annotations
 
+from dataclasses import fields
 from typing import Any
 
+from argonb.engine.api import start
 from argonb.engine.backend import workflow_backend
 from argonb.engine.config import RunConfig
 from argonb.engine.loaded import LoadedWorkflow, SourceLike, load_workflow
-from argonb.engine.run import Run
 
 
 def run(source: SourceLike | LoadedWorkflow, parameters: dict[str, Any] | None = None, **options: Any) -> Any:
@@ -30,9 +31,9 @@ def run(source: SourceLike | LoadedWorkflow, parameters: dict[str, Any] | None =
     """
     backend = options.get("backend", "local")
     submit = workflow_backend(backend) if isinstance(backend, str) else None
-    settings = {}
+    settings: dict[str, Any] = {}
     if submit is not None:  # connection settings belong to that backend, not to the run
-        known = RunConfig.__dataclass_fields__
+        known = {f.name for f in fields(RunConfig)}
         settings = {k: v for k, v in options.items() if k not in known}
         options = {k: v for k, v in options.items() if k in known}
     config = RunConfig.from_options(options)
@@ -40,7 +41,4 @@ def run(source: SourceLike | LoadedWorkflow, parameters: dict[str, Any] | None =
                            validate_input=config.validate_input)
     if submit is not None:
         return submit(loaded, parameters, config, **settings)
-    from argonb.engine.api import start
-
-    handle: Run = start(loaded, parameters, config)
-    return handle
+    return start(loaded, parameters, config)

@@ -765,8 +765,9 @@ def submit_loaded(loaded: LoadedWorkflow, parameters: dict[str, Any] | None = No
                   poll_max: float = 5.0, watch: bool = True) -> ArgoRun:
     """`submit` for an input loaded once at the edge (what `argonb.run(..., backend="argo")` calls)."""
     sub = submission_for(loaded, parameters, name=run_config.name, parallelism=run_config.parallelism)
-    client = client or connect(server, namespace, token, secure=secure, insecure_skip_verify=insecure_skip_verify,
-                               base_href=base_href, config=config)
+    # the run's namespace is the server's namespace when no connection setting names one
+    client = client or connect(server, namespace or run_config.namespace, token, secure=secure,
+                               insecure_skip_verify=insecure_skip_verify, base_href=base_href, config=config)
     notes = list(sub.warnings)
     notes += ensure_templates(client, sub.templates, update=update_templates)
     ignored = run_config.local_only_set()
