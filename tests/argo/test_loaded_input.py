@@ -26,3 +26,12 @@ def test_issue17_argo_run_of_a_loaded_workflow_parses_and_lints_nothing_more(fak
 def test_issue17_local_only_options_are_noted_from_the_run_config(fake, connect):
     run = argonb.run(HELLO, backend="argo", reuse_keeps_times=False, max_workers=64, **connect)
     assert "local-only options ignored on the Argo Server: reuse_keeps_times" in run.warnings
+
+
+def test_issue17_the_run_namespace_is_the_argo_namespace(fake, connect):
+    """`namespace=` is a run option (locks are per namespace locally); on an Argo Server it is where the workflow
+    is created, unless a connection setting names another one."""
+    fake.namespaces.add("team")
+    run = argonb.run(HELLO, backend="argo", namespace="team", follow=False, **connect)
+    assert fake.calls("POST", "/api/v1/workflows/team") and not fake.calls("POST", "/api/v1/workflows/argo")
+    assert run.name
