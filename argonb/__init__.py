@@ -14,8 +14,8 @@ if TYPE_CHECKING:  # pragma: no cover
 
 
 def run(source: Any, parameters: dict[str, str] | None = None, **options: Any) -> Run:
-    """Start a workflow run; see `argonb.engine.api.run` for the options."""
-    from argonb.engine.api import run as _run
+    """Start a workflow run, locally or on an Argo Server; see `argonb.facade.run` for the options."""
+    from argonb.facade import run as _run
 
     return _run(source, parameters=parameters, **options)
 

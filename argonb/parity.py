@@ -14,7 +14,7 @@ YAML input) where in the file the field is.
 Kinds: `ignored` (no effect locally, an effect on a cluster), `emulated` (approximated locally), `unsupported`
 (locally the node ends in Error; on a cluster it runs), `timing` (same rule, different precision),
 `environment` (same YAML, different surroundings: images, network, shared caches).
-Imports: argonb.engine.api / argonb.engine.workflow (lazily), argonb.errors, argonb.spec.source.
+Imports: argonb.engine.loaded / argonb.engine.workflow (lazily), argonb.errors, argonb.spec.source.
 """
 
 from __future__ import annotations
@@ -93,8 +93,8 @@ def parity_report(run_or_workflow: Any, *, templates: Any = None, registry: Any 
                   backend: str = "local") -> list[ParityNote]:
     """Notes on everything the local backend emulated or ignored that behaves differently on a cluster.
 
-    `run_or_workflow`: a `Run` / `ArgoRun`, a Workflow dict (nodes from `status.nodes`), or YAML (text, path,
-    Source). `templates` / `registry` supply referenced WorkflowTemplates, as for `argonb.run`. With
+    `run_or_workflow`: a `Run` / `ArgoRun`, a Workflow dict (nodes from `status.nodes`), YAML (text, path,
+    Source) or a `LoadedWorkflow`. `templates` / `registry` supply referenced WorkflowTemplates, as for `argonb.run`. With
     `backend="docker"` images, cpu/memory limits and securityContext are real, and not reported."""
     inp = _load(run_or_workflow, templates, registry)
     inp.backend = backend
@@ -111,45 +111,16 @@ def parity_report(run_or_workflow: Any, *, templates: Any = None, registry: Any 
 
 
 def _load(obj: Any, templates: Any, registry: Any) -> _Input:
-    from argonb.engine.api import load_documents, select_workflow, template_documents
-    from argonb.engine.workflow import Registry
-
-    reg = Registry()
-    extra = template_documents(templates) if templates is not None else []
-    docs: list[Any] = []
-    nodes: dict[str, dict[str, Any]] = {}
-    chosen = None
-    if hasattr(obj, "nodes") and hasattr(obj, "workflow"):  # a Run or an ArgoRun
-        nodes = dict(obj.nodes)
-        workflow = dict(obj.workflow)
-        text = getattr(obj, "source_text", "") or ""
-        if text:
-            try:
-                docs = load_documents(_source(text))
-            except Exception:  # the run's own copy is authoritative; the text only adds positions
-                docs = []
-    elif isinstance(obj, dict):
-        workflow = obj
-        nodes = dict((obj.get("status") or {}).get("nodes") or {})
-    else:
-        docs = load_documents(obj)
-        workflow = {}
-    for doc in extra + docs:
-        if isinstance(doc.data, dict):
-            reg.add_document(doc.data)
-    reg = reg.merged(registry)
-    if docs:
-        try:
-            chosen = select_workflow(docs, reg)
-        except Exception:
-            chosen = None
+    nodes, workflow, loaded = _loaded(obj, templates, registry)
+    chosen = loaded.selected
     if not workflow and chosen is not None:
         workflow = chosen.data
-    inp = _Input(workflow=_runnable(workflow, reg), nodes=nodes, registry=reg, wf_doc=chosen)
+    inp = _Input(workflow=_runnable(workflow, loaded.registry), nodes=nodes, registry=loaded.registry,
+                 wf_doc=chosen)
     if chosen is not None and chosen.kind in ("Workflow", "CronWorkflow"):
         inp.doc = chosen
         inp.spec_path = ("spec", "workflowSpec") if chosen.kind == "CronWorkflow" else ("spec",)
-    for doc in extra + docs:
+    for doc in loaded.extra + loaded.documents:
         if doc.kind in ("WorkflowTemplate", "ClusterWorkflowTemplate") and doc.name:
             inp.template_docs[(doc.name, doc.kind == "ClusterWorkflowTemplate")] = doc
     ref = ((workflow.get("spec") or {}).get("workflowTemplateRef") or {}) if isinstance(workflow, dict) else {}
@@ -158,6 +129,30 @@ def _load(obj: Any, templates: Any, registry: Any) -> _Input:
     elif ref and not (inp.doc and (inp.doc.data.get("spec") or {}).get("templates")):
         inp.doc = inp.template_docs.get((str(ref.get("name")), bool(ref.get("clusterScope")))) or inp.doc
     return inp
+
+
+def _loaded(obj: Any, templates: Any, registry: Any) -> tuple[dict[str, Any], dict[str, Any], Any]:
+    """(nodes, workflow, LoadedWorkflow) of what `parity_report` was given: a run's own workflow comes with
+    it (its text only adds positions); a workflow dict has no documents; YAML is loaded, not linted."""
+    from argonb.engine.loaded import LoadedWorkflow, assemble, load_workflow, template_documents
+
+    if isinstance(obj, LoadedWorkflow):  # loaded at the edge, with its templates
+        return {}, {}, obj.with_registry(registry)
+    if not (hasattr(obj, "nodes") and hasattr(obj, "workflow")) and not isinstance(obj, dict):
+        return {}, {}, load_workflow(obj, templates=templates, registry=registry, validate_input=False,
+                                     require_runnable=False)
+    if isinstance(obj, dict):
+        nodes, workflow, text = dict((obj.get("status") or {}).get("nodes") or {}), obj, ""
+    else:  # a Run or an ArgoRun
+        nodes, workflow, text = dict(obj.nodes), dict(obj.workflow), getattr(obj, "source_text", "") or ""
+    if text:
+        try:
+            return nodes, workflow, load_workflow(_source(text), templates=templates, registry=registry,
+                                                  validate_input=False, require_runnable=False)
+        except Exception:  # the run's own copy is authoritative; the text only adds positions
+            pass
+    return nodes, workflow, assemble([], template_documents(templates), registry, "<run source>",
+                                     validate_input=False, require_runnable=False)
 
 
 def _source(text: str) -> Any:

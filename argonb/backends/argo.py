@@ -18,7 +18,7 @@ at the end if the stream broke. Connection settings follow the argo CLI (ARGO_SE
 ARGO_TOKEN, ARGO_SECURE, ARGO_INSECURE_SKIP_VERIFY, ARGO_BASE_HREF; see docs/cluster.md). The token is never
 logged, stored or shown.
 
-Imports: argonb.engine (events, workflow, api lazily), argonb.backends.argo_client / argo_manifest /
+Imports: argonb.engine (config, events, loaded, workflow), argonb.backends.argo_client / argo_manifest /
 argo_errors.
 """
 
@@ -48,13 +48,14 @@ from argonb.backends.argo_client import (
     one_line,
 )
 from argonb.backends.argo_errors import ArgoRejected, rejected
-from argonb.backends.argo_manifest import Submission, TemplateObject, prepare
+from argonb.backends.argo_manifest import Submission, TemplateObject, submission_for
+from argonb.engine.config import DEFAULT_CONFIG, RunConfig
 from argonb.engine.events import Event, EventBus, NodeLog, NodeUpdated, RunFinished, RunStarted
+from argonb.engine.loaded import LoadedWorkflow, load_workflow
 from argonb.engine.naming import fnv32a
-from argonb.engine.workflow import Registry
 
 __all__ = ["ArgoAuthError", "ArgoConfig", "ArgoError", "ArgoNotFound", "ArgoRejected", "ArgoRun",
-           "ArgoUnavailable", "attach", "submit"]
+           "ArgoUnavailable", "attach", "submit", "submit_loaded"]
 
 log = logging.getLogger("argonb.argo")
 
@@ -731,41 +732,54 @@ def ensure_templates(client: ArgoClient, items: Iterable[TemplateObject], *, upd
 def submit(source: Any, parameters: dict[str, Any] | None = None, *, server: str | None = None,
            namespace: str | None = None, token: str | None = None, secure: bool | None = None,
            insecure_skip_verify: bool | None = None, base_href: str | None = None,
-           config: ArgoConfig | None = None, client: ArgoClient | None = None,
-           templates: Any = None, registry: Registry | None = None, name: str | None = None,
-           parallelism: int | None = None, wait: bool = False, follow: bool = True, validate_input: bool = True,
-           update_templates: bool = False, home: str | Path | None = None,
-           subscribers: Iterable[Callable[[Event], None]] = (), poll_interval: float = 0.5, poll_max: float = 5.0,
-           watch: bool = True, **local_only: Any) -> ArgoRun:
-    """Submit `source` (YAML text, a path, a Source or a dict) to an Argo Server and follow it.
+           config: ArgoConfig | None = None, client: ArgoClient | None = None, follow: bool = True,
+           update_templates: bool = False, poll_interval: float = 0.5, poll_max: float = 5.0,
+           watch: bool = True, **options: Any) -> ArgoRun:
+    """Submit `source` (YAML text, a path, a Source, a dict or a LoadedWorkflow) to an Argo Server and follow it.
 
     Connection: explicit `server` ("host:port" or a URL), `namespace`, `token`, ... or the argo CLI's
     environment (ARGO_SERVER, ARGO_NAMESPACE, ARGO_TOKEN, ARGO_SECURE, ARGO_INSECURE_SKIP_VERIFY,
-    ARGO_BASE_HREF). `templates` / `registry` supply WorkflowTemplates the workflow references; they are created
-    on the server first (an existing one is left alone unless `update_templates`). `home` mirrors pod logs
-    into `<home>/runs/<name>/pods/<pod>/main.log` as local runs do. Options only the local engine has
-    (`backend`, `max_workers`, `reuse`, ...) are accepted and ignored, with a note in `run.warnings`.
+    ARGO_BASE_HREF). `options` are `RunConfig`'s fields: `templates` / `registry` supply WorkflowTemplates the
+    workflow references; they are created on the server first (an existing one is left alone unless
+    `update_templates`). `home` mirrors pod logs into `<home>/runs/<name>/pods/<pod>/main.log` as local runs
+    do. Options only the local engine has (`max_workers`, `reuse`, ...) are accepted and ignored, with a note
+    in `run.warnings`.
 
     Raises InvalidWorkflow (local validation), ArgoRejected (an InvalidWorkflow: the server refused the YAML;
     diagnostics point at the line), ArgoAuthError / ArgoNotFound / ArgoError, ArgoUnavailable (no server).
     """
-    sub = prepare(source, parameters, templates=templates, registry=registry, name=name, parallelism=parallelism,
-                  validate_input=validate_input)
-    client = client or connect(server, namespace, token, secure=secure, insecure_skip_verify=insecure_skip_verify,
-                               base_href=base_href, config=config)
+    run_config = RunConfig.from_options(options)
+    loaded = load_workflow(source, templates=run_config.templates, registry=run_config.registry,
+                           validate_input=run_config.validate_input)
+    return submit_loaded(loaded, parameters, run_config, server=server, namespace=namespace, token=token,
+                         secure=secure, insecure_skip_verify=insecure_skip_verify, base_href=base_href,
+                         config=config, client=client, follow=follow, update_templates=update_templates,
+                         poll_interval=poll_interval, poll_max=poll_max, watch=watch)
+
+
+def submit_loaded(loaded: LoadedWorkflow, parameters: dict[str, Any] | None = None,
+                  run_config: RunConfig = DEFAULT_CONFIG, *, server: str | None = None, namespace: str | None = None,
+                  token: str | None = None, secure: bool | None = None, insecure_skip_verify: bool | None = None,
+                  base_href: str | None = None, config: ArgoConfig | None = None, client: ArgoClient | None = None,
+                  follow: bool = True, update_templates: bool = False, poll_interval: float = 0.5,
+                  poll_max: float = 5.0, watch: bool = True) -> ArgoRun:
+    """`submit` for an input loaded once at the edge (what `argonb.run(..., backend="argo")` calls)."""
+    sub = submission_for(loaded, parameters, name=run_config.name, parallelism=run_config.parallelism)
+    # the run's namespace is the server's namespace when no connection setting names one
+    client = client or connect(server, namespace or run_config.namespace, token, secure=secure,
+                               insecure_skip_verify=insecure_skip_verify, base_href=base_href, config=config)
     notes = list(sub.warnings)
     notes += ensure_templates(client, sub.templates, update=update_templates)
-    ignored = sorted(k for k, v in local_only.items()
-                     if k != "backend" and v and not (k == "max_workers" and v == 64))
+    ignored = run_config.local_only_set()
     if ignored:
         notes.append(f"local-only options ignored on the Argo Server: {', '.join(ignored)}")
     created = create_workflow(client, sub)
-    handle = ArgoRun(client, created, source_text=sub.source_text, parameters=parameters, subscribers=subscribers,
-                     home=home, warnings=notes, submission=sub, poll_interval=poll_interval, poll_max=poll_max,
-                     use_watch=watch)
-    if follow or wait:
+    handle = ArgoRun(client, created, source_text=sub.source_text, parameters=parameters,
+                     subscribers=run_config.subscribers, home=run_config.home, warnings=notes, submission=sub,
+                     poll_interval=poll_interval, poll_max=poll_max, use_watch=watch)
+    if follow or run_config.wait:
         handle.follow()
-    if wait:
+    if run_config.wait:
         handle.wait()
     return handle
 

@@ -1,13 +1,12 @@
 """What argonb sends to an Argo Server, and what `argonb export` writes: the same objects.
 
-Owns: `prepare(source, ...) -> Submission`: the Workflow to create (the selected document as written, with
+Owns: `prepare(source, ...) -> Submission` (load, then `submission_for(loaded, ...)`): the Workflow to create (the selected document as written, with
 `-p` parameters, `--name` and `--parallelism` applied; a CronWorkflow becomes the Workflow it would start; a
 runnable WorkflowTemplate becomes a Workflow with `workflowTemplateRef`), the WorkflowTemplates and
 ClusterWorkflowTemplates to create first (every one in the same source, plus those referenced, transitively,
 from `templates=` / the registry), and where each object came from (so a server error naming a field can be
 pointed at its YAML line). `clean` drops what Argo owns (status, uid, resourceVersion, ...).
-Imports: argonb.engine.api (load_documents, template_documents, select_workflow, validate),
-argonb.engine.workflow, argonb.spec.source.
+Imports: argonb.engine.loaded (the one loader), argonb.engine.workflow, argonb.spec.source.
 """
 
 from __future__ import annotations
@@ -16,6 +15,7 @@ import copy
 from dataclasses import dataclass, field
 from typing import Any
 
+from argonb.engine.loaded import LoadedWorkflow, load_workflow
 from argonb.engine.workflow import Registry, apply_parameters
 from argonb.spec.source import Document, PathKey
 
@@ -169,25 +169,37 @@ def config_map_references(obj: Any) -> list[str]:
 def prepare(source: Any, parameters: dict[str, Any] | None = None, *, templates: Any = None,
             registry: Registry | None = None, name: str | None = None, parallelism: int | None = None,
             validate_input: bool = True) -> Submission:
-    """Everything to send for `source` (YAML text, a path, a Source or a dict). Raises InvalidWorkflow."""
-    from argonb.engine.api import load_documents, select_workflow, template_documents, validate
+    """Everything to send for `source` (YAML text, a path, a Source, a dict or a LoadedWorkflow).
+    Raises InvalidWorkflow."""
+    loaded = load_workflow(source, templates=templates, registry=registry, validate_input=validate_input)
+    return submission_for(loaded, parameters, name=name, parallelism=parallelism)
 
-    docs = load_documents(source)
-    extra = template_documents(templates)
-    reg = Registry()
-    for doc in extra + docs:
-        if isinstance(doc.data, dict):
-            reg.add_document(doc.data)
-    reg = reg.merged(registry)
-    chosen = select_workflow(docs, reg)
-    if validate_input:
-        validate(docs, extra)
+
+def submission_for(loaded: LoadedWorkflow, parameters: dict[str, Any] | None = None, *, name: str | None = None,
+                   parallelism: int | None = None) -> Submission:
+    """Everything to send for an input loaded once at the edge."""
+    chosen = loaded.require_selected()
     workflow, origin = _as_workflow(chosen)
     apply_options(workflow, parameters, name, parallelism)
+    templates, missing = templates_to_create(workflow, loaded)
+    sub = Submission(workflow=workflow, origin=origin, templates=templates, selected=chosen,
+                     documents=list(loaded.documents), registry=loaded.registry,
+                     source_text=chosen.source.text if loaded.from_text else "")
+    for item in missing:
+        sub.warnings.append(f"{item} is referenced but not defined here: it must already exist on the server")
+    sub.config_maps = config_maps_to_apply(workflow, templates, loaded)
+    for cm in sub.config_maps:
+        sub.warnings.append(f"ConfigMap {(cm.get('metadata') or {}).get('name')} is not created by argonb: the "
+                            "Argo Server has no ConfigMap API (apply it with kubectl, see `argonb export`)")
+    return sub
 
-    # templates: the source's own, then whatever the workflow and those templates reference
+
+def templates_to_create(workflow: dict[str, Any], loaded: LoadedWorkflow) -> tuple[list[TemplateObject], list[str]]:
+    """The source's own templates, then whatever the workflow and those templates reference (transitively,
+    from the registry); and the references found nowhere ("WorkflowTemplate NAME")."""
+    docs, reg = list(loaded.documents), loaded.registry
     by_key: dict[tuple[str, bool], TemplateObject] = {}
-    located = {(d.kind, d.name): d for d in extra + docs if d.kind in TEMPLATE_KINDS}
+    located = {(d.kind, d.name): d for d in [*loaded.extra, *docs] if d.kind in TEMPLATE_KINDS}
     for doc in docs:
         if doc.kind in TEMPLATE_KINDS and doc.name:
             by_key[(doc.name, doc.kind == "ClusterWorkflowTemplate")] = TemplateObject(
@@ -198,36 +210,25 @@ def prepare(source: Any, parameters: dict[str, Any] | None = None, *, templates:
         ref_name, cluster = queue.pop(0)
         if (ref_name, cluster) in by_key:
             continue
-        table = reg.cluster_templates if cluster else reg.workflow_templates
-        data = table.get(ref_name)
-        if data is None:
-            missing.append(f"{'ClusterWorkflowTemplate' if cluster else 'WorkflowTemplate'} {ref_name}")
-            continue
         kind = "ClusterWorkflowTemplate" if cluster else "WorkflowTemplate"
+        data = (reg.cluster_templates if cluster else reg.workflow_templates).get(ref_name)
+        if data is None:
+            missing.append(f"{kind} {ref_name}")
+            continue
         obj = TemplateObject(kind, ref_name, clean(data), Origin(located.get((kind, ref_name))))
         by_key[(ref_name, cluster)] = obj
         queue.extend(references(obj.data))
-
-    sub = Submission(workflow=workflow, origin=origin, templates=list(by_key.values()), selected=chosen,
-                     documents=docs, registry=reg, source_text=_source_text(source, chosen))
-    for item in missing:
-        sub.warnings.append(f"{item} is referenced but not defined here: it must already exist on the server")
-    wanted = config_map_references([workflow, *(t.data for t in sub.templates)])
-    for doc in docs:
-        if doc.kind == "ConfigMap" and isinstance(doc.data, dict):
-            sub.config_maps.append(clean(doc.data))
-    known = {str((c.get("metadata") or {}).get("name")) for c in sub.config_maps}
-    for cm in wanted:
-        if cm not in known and cm in reg.config_maps:
-            sub.config_maps.append({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": cm},
-                                    "data": dict(reg.config_maps[cm])})
-    for cm in sub.config_maps:
-        sub.warnings.append(f"ConfigMap {(cm.get('metadata') or {}).get('name')} is not created by argonb: the "
-                            "Argo Server has no ConfigMap API (apply it with kubectl, see `argonb export`)")
-    return sub
+    return list(by_key.values()), missing
 
 
-def _source_text(source: Any, chosen: Document) -> str:
-    if isinstance(source, dict):
-        return ""
-    return chosen.source.text
+def config_maps_to_apply(workflow: dict[str, Any], templates: list[TemplateObject],
+                         loaded: LoadedWorkflow) -> list[dict[str, Any]]:
+    """The source's ConfigMaps, then those the workflow reads that only the registry holds."""
+    out = [clean(doc.data) for doc in loaded.documents if doc.kind == "ConfigMap" and isinstance(doc.data, dict)]
+    known = {str((c.get("metadata") or {}).get("name")) for c in out}
+    for cm in config_map_references([workflow, *(t.data for t in templates)]):
+        if cm not in known and cm in loaded.registry.config_maps:
+            out.append({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": cm},
+                        "data": dict(loaded.registry.config_maps[cm])})
+    return out
+

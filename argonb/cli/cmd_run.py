@@ -49,6 +49,7 @@ def run_command(args: argparse.Namespace) -> int:
     import os
 
     from argonb.engine.backend import BackendUnavailable
+    from argonb.engine.loaded import load_workflow
     from argonb.errors import ArgonbError, InvalidWorkflow
     from argonb.store import StoreError, resume_edited, run_recorded
 
@@ -62,7 +63,8 @@ def run_command(args: argparse.Namespace) -> int:
     try:
         options = dict(backend=backend, templates=args.templates or None, home=args.home,
                        parallelism=args.parallelism, name=args.name, subscribers=[reporter.on_event])
-        source = Path(args.file)  # a path, never YAML text: a missing file is ARG000, not "no runnable document"
+        # a path, never YAML text: a missing file is ARG000, not "no runnable document"; loaded once, here
+        source = load_workflow(Path(args.file), templates=options["templates"])
         if args.reuse:
             handle = resume_edited(source, args.reuse, params, **options)
         else:

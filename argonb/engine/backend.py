@@ -114,15 +114,36 @@ class BackendUnavailable(ArgonbError):
 
 
 BACKENDS = {"local": "argonb.backends.local:LocalBackend", "docker": "argonb.backends.docker:DockerBackend"}
+# Backends that run a whole workflow elsewhere instead of pod by pod: `argonb.run` (argonb.facade) hands the
+# loaded workflow to the function named here; the engine never imports them.
+WORKFLOW_BACKENDS = {"argo": "argonb.backends.argo:submit_loaded"}
+
+
+def backend_names() -> list[str]:
+    """Every name `backend=` / `--backend` accepts."""
+    return sorted({*BACKENDS, *WORKFLOW_BACKENDS})
 
 
 def get_backend(name: str) -> Backend:
+    """The pod backend registered as `name`, checked to work here. Raises BackendUnavailable."""
+    if name in WORKFLOW_BACKENDS:
+        raise BackendUnavailable(f"backend {name!r} runs whole workflows, not pods: start it with "
+                                 f"argonb.run(..., backend={name!r}) or `argonb run --backend {name}`")
     target = BACKENDS.get(name)
     if target is None:
-        raise BackendUnavailable(f"unknown backend {name!r}; available: {', '.join(sorted(BACKENDS))}")
+        raise BackendUnavailable(f"unknown backend {name!r}; available: {', '.join(backend_names())}")
     module, _, attr = target.partition(":")
     backend: Backend = getattr(importlib.import_module(module), attr)()
     problem = backend.check()
     if problem:
         raise BackendUnavailable(problem)
     return backend
+
+
+def workflow_backend(name: str) -> Callable[..., Any] | None:
+    """The submit function of a whole-workflow backend, or None when `name` is a pod backend."""
+    target = WORKFLOW_BACKENDS.get(name)
+    if target is None:
+        return None
+    module, _, attr = target.partition(":")
+    return getattr(importlib.import_module(module), attr)

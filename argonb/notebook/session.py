@@ -11,15 +11,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from argonb.engine.loaded import LoadedWorkflow, load_workflow
 from argonb.engine.run import Run
 from argonb.engine.workflow import Registry
-from argonb.errors import InvalidWorkflow, errors_only
+from argonb.errors import InvalidWorkflow
 from argonb.notebook.actions import LaunchSpec, start_run
 from argonb.notebook.errors import WorkflowCellError, diagnostics_bundle, invalid
 from argonb.notebook.recorder import LOG_TAIL_BYTES, RunRecorder
 from argonb.notebook.widget import RunView, wait_for
 from argonb.render.snapshot import static_graph
-from argonb.spec.source import Document, Source, parse
+from argonb.spec.source import Document, Source
 
 TEMPLATE_KINDS = ("WorkflowTemplate", "ClusterWorkflowTemplate", "ConfigMap")
 RUN_KINDS = ("Workflow", "CronWorkflow")
@@ -48,6 +49,7 @@ class Session:
         self.log_lines = log_lines
         self.registry = Registry()
         self.template_sources: dict[tuple[str, str], Source] = {}
+        self.template_documents: dict[tuple[str, str], Document] = {}
         self.views: dict[str, RunView] = {}  # run name -> the view showing it (insertion = start order)
         self.by_cell: dict[Any, RunView] = {}
         self.cell_id: str | None = None  # set by the pre_run_cell hook while a cell runs
@@ -61,8 +63,8 @@ class Session:
         if options.lint_only:
             self.show(diagnostics_bundle(self.lint(source, options.templates)))
             return None
-        docs = self._parse(source)
-        self._check(source, options.templates)
+        loaded = self.load(source, options.templates)
+        docs = list(loaded.documents)
         self._register_templates(docs, source)
         runnable = [d for d in docs if d.kind in RUN_KINDS]
         if options.render_only:
@@ -70,11 +72,14 @@ class Session:
             return None
         if not runnable:
             return None
-        return self._start(source, options, cell)
+        return self._start(loaded, options, cell)
 
-    def _parse(self, source: Source) -> list[Document]:
+    def load(self, source: Source, templates: list[str] = ()) -> LoadedWorkflow:
+        """The cell parsed and linted once, against this kernel's templates and `--templates` files; the run
+        takes this value as it is. Lint errors in the cell fail it with located diagnostics."""
         try:
-            return parse(source)
+            return load_workflow(source, templates=_template_files(templates) or None, registry=self.registry,
+                                 require_runnable=False, context=self.template_documents.values())
         except InvalidWorkflow as exc:
             raise invalid(exc.diagnostics) from None
 
@@ -84,11 +89,6 @@ class Session:
         extra = [*self.template_sources.values(), *(_template_files(templates))]
         return lint(source, extra_sources=extra, name=source.name)
 
-    def _check(self, source: Source, templates: list[str]) -> None:
-        problems = errors_only(self.lint(source, templates))
-        if problems:
-            raise invalid(problems)
-
     def _register_templates(self, docs: list[Document], source: Source) -> None:
         names = []
         for doc in docs:
@@ -96,14 +96,17 @@ class Session:
                 key = (doc.kind, doc.name)
                 # Later lint runs need the text; name it after the template so diagnostics stay readable.
                 self.template_sources[key] = Source(_document_text(doc), f"{doc.kind}/{doc.name}")
+                # the same, as lint context for later cells: already-parsed data, no second parse
+                self.template_documents[key] = Document(doc.data, self.template_sources[key])
                 names.append(f"{doc.kind} {doc.name}")
         if names:
             self.show({"text/plain": "argonb: registered " + ", ".join(names) +
                        " for this kernel (later cells can templateRef them; see %workflow templates)"})
 
-    def _start(self, source: Source, options: CellOptions, cell: str) -> Run:
+    def _start(self, loaded: LoadedWorkflow, options: CellOptions, cell: str) -> Run:
         recorder = RunRecorder(self.log_lines)
-        spec = LaunchSpec(source, options.parameters, options.backend or self.backend,
+        # the loaded value stands in for the Source: the store records its text, the run does not parse again
+        spec = LaunchSpec(loaded, options.parameters, options.backend or self.backend,  # type: ignore[arg-type]
                           tuple(options.templates), self.registry, self.home, options.parallelism,
                           reuse=self._reuse_ref(options.reuse))
         try:

@@ -4,7 +4,7 @@ Owns: `run_recorded` (the store-aware wrapper of `argonb.run`), `retry` (same wo
 keeps every succeeded node not selected for a restart), `resubmit` (a new run from the same source and
 parameters, optionally memoized) and `resume_edited` (changed YAML reusing every unchanged succeeded node of an
 earlier run), and `plan_retry`, the pure function that decides which nodes a retry keeps.
-Imports: argonb.engine.api, argonb.engine.workflow, argonb.store.store, argonb.store.recorder.
+Imports: argonb.facade (run), argonb.engine.api, argonb.engine.workflow, argonb.store.store, argonb.store.recorder.
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ def run_recorded(source: Any, parameters: dict[str, Any] | None = None, *, store
     re-running a notebook cell would expect; a still-running one raises `RunActive`. `options` are passed to
     `argonb.run` (parallelism, max_workers, registry, validate_input).
     """
-    from argonb.engine.api import run
+    from argonb.facade import run
 
     st = store or open_store(home)
     if replace:
