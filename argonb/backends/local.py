@@ -310,13 +310,16 @@ def _spawn_error(argv: list[str], image: str, exc: OSError) -> str:
 
 
 def _pump_sidecar(proc: subprocess.Popen[bytes], request: PodRequest, name: str, on_log: LogSink) -> None:
-    """Copy a sidecar's output to `<pod>/<name>.log` and the event stream until it exits."""
-    request.pod_dir.mkdir(parents=True, exist_ok=True)
-    with open(request.pod_dir / f"{name}.log", "ab") as log:
-        assert proc.stdout is not None
-        for raw in iter(lambda: proc.stdout.readline(_Stream.MAX_LINE), b""):  # bounded, like main's lines
-            log.write(raw)
-            on_log(f"sidecar:{name}", raw.decode("utf-8", "replace").rstrip("\n"))
+    """Copy a sidecar's output (stderr merged into stdout) to `<pod>/<name>.log` and the event stream until it
+    exits, through the pod-log writer every container uses (the same files and line splitting as docker's)."""
+    assert proc.stdout is not None
+    logs, streams = open_streams(str(request.pod_dir), on_log, name, label=f"sidecar:{name}")
+    try:
+        while chunk := os.read(proc.stdout.fileno(), 65536):
+            streams["stdout"].feed(chunk)
+    finally:
+        streams["stdout"].close()
+        logs.close()
 
 
 def _stop(proc: subprocess.Popen[bytes]) -> int:
