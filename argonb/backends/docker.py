@@ -51,6 +51,7 @@ from argonb.backends.podlogs import RESULT_LIMIT, open_streams
 from argonb.engine.artifacts import OutputsStopped
 from argonb.engine.backend import AuxContainer, LogSink, PodRequest, PodResult, is_system_path
 from argonb.engine.podfs import stop_check
+from argonb.rundir import staging_dir
 
 INSTALL_HINT = "pip install 'argonb[docker]'"
 PRIVATE_ROOT = os.environ.get("ARGONB_DOCKER_ROOT", "/var/tmp/argonb-docker")
@@ -455,7 +456,7 @@ class DockerBackend:
         Mount = docker.types.Mount
         args = list(request.args) if request.args is not None else None
         if request.script:
-            staging = request.pod_dir / "staging"
+            staging = staging_dir(request.pod_dir)
             staging.mkdir(parents=True, exist_ok=True)
             os.chmod(staging, 0o755)
             script = staging / "script"

@@ -45,6 +45,7 @@ from argonb.engine.backend import AuxContainer, LogSink, PodRequest, PodResult, 
 
 KILL_GRACE = 2.0
 PRIVATE_PATHS = ("/tmp",)
+SCRIPT_PATH = "/argo/staging/script"  # where Argo puts a script template's source in the container (§5.2)
 SUPERVISED = _supervision_supported()  # plain pods go through the spawn helper (else: a thread per pod)
 
 
@@ -236,15 +237,15 @@ class LocalBackend:
         # `command` given: the image's ENTRYPOINT/CMD do not matter (effective_argv's own rule), no table lookup
         argv = list(command) + list(args or []) if command else effective_argv(image, command, args)
         if script:
-            script_path = root / "argo" / "staging" / "script"
+            script_path = root / SCRIPT_PATH.lstrip("/")  # a container path, under the pod's emulated `/`
             if staged is not None:
                 staged[1].append((str(script_path), rewrite(script).encode(), 0o755))
             else:
                 script_path.parent.mkdir(parents=True, exist_ok=True)
                 script_path.write_text(rewrite(script))
                 os.chmod(script_path, 0o755)
-            argv = [*argv, "/argo/staging/script"]  # §5.2: appended as the last argument
-            rewrite.add("/argo/staging/script")
+            argv = [*argv, SCRIPT_PATH]  # §5.2: appended as the last argument
+            rewrite.add(SCRIPT_PATH)
         argv = [rewrite(a) for a in argv]
         if argv:
             argv = _shell_for_image(image, argv)

@@ -16,6 +16,7 @@ import os
 from pathlib import Path
 
 from argonb.engine.backend import LogSink
+from argonb.rundir import log_file_name
 
 RESULT_LIMIT = 256 * 1024  # outputs.result keeps the last 256 KiB (§5.3)
 COPY_CHUNK = 1 << 20  # the first stream's file is copied from main.log in pieces of this size
@@ -62,9 +63,8 @@ class PodLogs:
     """The three files of one container (`<prefix>stdout.log`, `<prefix>stderr.log`, `<log_name>.log`)."""
 
     def __init__(self, pod_dir: str, log_name: str = "main", eager: bool = True):
-        prefix = "" if log_name == "main" else f"{log_name}."
-        self.combined = RawLog(f"{pod_dir}/{log_name}.log", eager=eager)
-        self.files = {name: RawLog(f"{pod_dir}/{prefix}{name}.log") for name in ("stdout", "stderr")}
+        self.combined = RawLog(f"{pod_dir}/{log_file_name(log_name)}", eager=eager)
+        self.files = {name: RawLog(f"{pod_dir}/{log_file_name(log_name, name)}") for name in ("stdout", "stderr")}
         self.live = False  # both stream files are written as output arrives
         self.wrote: set[str] = set()
         self.base = 0  # bytes main.log held before this container (a pod directory used again by a retry)

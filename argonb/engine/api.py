@@ -26,6 +26,7 @@ from argonb.engine.workflow import (
     workflow_from_document,
 )
 from argonb.errors import Diagnostic, InvalidWorkflow, Span
+from argonb.rundir import RunDir, artifacts_dir
 from argonb.spec.fastparse import parse_fast as parse
 from argonb.spec.source import Document, Source
 
@@ -204,9 +205,9 @@ def run(source: SourceLike, parameters: dict[str, Any] | None = None, *, backend
     root = home_dir(home)
     if not root.exists():  # owner-only, as the run store makes it: logs and artifacts may hold private data
         root.mkdir(mode=0o700, parents=True, exist_ok=True)
-    run_dir = root / "runs" / meta["name"]
+    run_dir = RunDir.of(root, meta["name"]).path
     run_dir.mkdir(parents=True, exist_ok=True)
-    repo = LocalRepository(root / "artifacts")
+    repo = LocalRepository(artifacts_dir(root))
     import time
 
     bus = EventBus(meta["name"], time.time)

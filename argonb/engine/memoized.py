@@ -8,6 +8,7 @@ from argonb.engine.execute import DoneExec, Engine, Exec, OnDone
 from argonb.engine.memoize import MemoizeError, cache_for
 from argonb.engine.model import NodePhase, NodeType
 from argonb.engine.workflow import template_type
+from argonb.rundir import RunDir
 
 NODE_TYPES = {"steps": NodeType.STEPS, "dag": NodeType.DAG, "suspend": NodeType.SUSPEND, "http": NodeType.HTTP}
 
@@ -18,7 +19,7 @@ def memoized(engine: Engine, name: str, tmpl: dict[str, Any], boundary_id: str, 
     rt = engine.rt
     memo = tmpl["memoize"]
     key = str(memo.get("key", ""))
-    cache = cache_for(rt.run_dir.parent.parent, memo)
+    cache = cache_for(RunDir(rt.run_dir).home, memo)
     status = {"key": key, "cacheName": cache.name}
     try:
         entry = cache.load(key, memo.get("maxAge"), rt.clock())

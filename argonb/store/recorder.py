@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from argonb.engine.events import Event, NodeLog, NodeUpdated, RunFinished, RunStarted
+from argonb.rundir import home_log_path
 from argonb.store.db import HOST, connect, owner_token, transaction
 from argonb.store.reserve import RESERVE_NAME, is_disk_full, release_reserve
 
@@ -46,11 +47,6 @@ class _Item:
 
 def compact(obj: Any) -> str:
     return json.dumps(obj, separators=(",", ":"), default=str)
-
-
-def pod_log_path(run: str, pod: str) -> str:
-    """A pod's combined log, relative to the store home."""
-    return f"runs/{run}/pods/{pod}/main.log"
 
 
 class _Writer:
@@ -322,8 +318,8 @@ class _Writer:
                                (source, source + rel)).fetchone()
             if row and row[0]:
                 return str(row[0])
-            return pod_log_path(str(source), str(pod))
-        return pod_log_path(ev.run_id, str(pod))
+            return home_log_path(str(source), str(pod))
+        return home_log_path(ev.run_id, str(pod))
 
     # ---- control requests ---------------------------------------------------------------------------
     def _poll_requests(self, conn: Any) -> None:
