@@ -266,10 +266,13 @@ class ArgoRun:
     def kept_from(self) -> dict[str, str]:
         return {}  # the server runs every node itself
 
-    def log_path(self, node: str | dict[str, Any]) -> Path | None:
-        """Where this machine saved a pod node's log as it streamed (None without a home or a pod)."""
+    def log_path(self, node: str | dict[str, Any], stream: str = "main") -> Path | None:
+        """Where this machine saved a pod node's log as it streamed (None without a home or a pod). Only the
+        combined `main` log is saved: the server's log API gives both streams as one."""
         pod = (self.node(node) if isinstance(node, str) else node).get("podName")
-        return RunDir(self.run_dir).log_file(str(pod)) if self.run_dir is not None and pod else None
+        if self.run_dir is None or not pod or stream != "main":
+            return None
+        return RunDir(self.run_dir).log_file(str(pod))
 
     def _write_log(self, pod: str, line: str) -> None:
         if self.run_dir is None:

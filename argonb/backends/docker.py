@@ -134,6 +134,9 @@ def make_client(timeout: float = 120, max_pool_size: int = 64) -> Any:
 
 class DockerBackend:
     name = "docker"
+    # No unthreaded fast path (Backend.start): every container is followed by log threads of its own, so each
+    # pod runs through `run()` on an engine worker thread.
+    start = None
 
     def __init__(self, *, network_mode: str | None = None, pull: str | None = None, init: bool | None = None,
                  grace: float | None = None, client: Any = None):
