@@ -14,7 +14,8 @@ argonb's private test engine, see docs/docker.md). Mapping of a pod node (ARGO-S
 - `securityContext` (runAsUser/runAsGroup/runAsNonRoot/readOnlyRootFilesystem/capabilities/privileged),
   cpu/memory limits and requests, `imagePullPolicy` (IfNotPresent when unset; a missing image that cannot be
   pulled ends the node in Error at once), `tty`/`stdin`, `workingDir`, `env`;
-- stdout and stderr are streamed live and kept apart (`stdout.log`, `stderr.log`, both in `main.log`); the last
+- stdout and stderr are streamed live and kept apart by the local backend's pod-log writer (podlogs.py: `main.log`
+  with both, `stdout.log`/`stderr.log` each once its stream has output, lines cut at 64 Ki characters); the last
   256 KiB of stdout is the result; exit codes as the container's (128+n for signals); an OOM kill gives Argo's
   `main: OOMKilled (exit code 137)`;
 - cancel/deadline: the container is stopped (SIGTERM, SIGKILL after a grace period); it is always removed in

@@ -1,5 +1,6 @@
-"""A container's logs on disk and as events: `main.log` (stdout and stderr in arrival order), `stdout.log`,
-`stderr.log` (each once its stream has output), and line events for the engine.
+"""The pod-log writer of every backend (local, docker): a container's logs on disk and as events: `main.log`
+(stdout and stderr in arrival order), `stdout.log`, `stderr.log` (each once its stream has output; file names
+from argonb.rundir), and line events for the engine, none longer than `Stream.MAX_LINE` characters.
 
 While only one stream has written, its file would be a byte-for-byte copy of `main.log`, so it is not written:
 at the end it is made a hard link of `main.log` (one directory entry instead of a second copy on disk; file

@@ -285,9 +285,6 @@ class _Writer:
         " status=excluded.status, extra=excluded.extra, log_path=excluded.log_path, updated=excluded.updated,"
         " type=excluded.type")
 
-    def _write_node(self, conn: Any, ev: NodeUpdated, seq: int) -> None:
-        conn.execute(self._NODE_SQL, self._node_row(conn, ev, seq))
-
     def _write_nodes(self, conn: Any, items: list[tuple[NodeUpdated, int]]) -> None:
         """One `executemany` per batch (same rows, same order as one `execute` each); a node kept from another
         run looks up that run's row, so the rows before it are written first."""
