@@ -100,6 +100,11 @@ class DagExec(Exec):
         self._busy -= 1
         self._maybe_complete()
 
+    def stop(self, strategy: str) -> None:
+        """Children waiting for a `parallelism` slot start now and fail with the stop message (§10, §9):
+        a template whose limit never frees one (`parallelism: 0`) must not keep a stopped run alive."""
+        self.limiter.drain()
+
     def _closure(self, names: list[str]) -> set[str]:
         seen: set[str] = set()
         stack = list(names)

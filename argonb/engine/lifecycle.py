@@ -167,6 +167,7 @@ class WorkflowLifecycle:
             return
         rt.stop_strategy = strategy
         rt.cancel_pods()
+        rt.pod_slots.drain()  # pods waiting for a `spec.parallelism` slot end with the stop message, unstarted
         for ex in list(rt.active_execs):
             ex.stop(strategy)
         for ex in list(rt.suspended.values()):

@@ -73,7 +73,11 @@ class RetryExec(Exec):
         if not last.phase.failed_or_error:
             self.finish(NodePhase.SUCCEEDED)
             return
-        stop = self._stop_reason(last)
+        try:
+            stop = self._stop_reason(last)
+        except _UnresolvableLimit as exc:   # operator.go processNodeRetries returns the error: node Error
+            self.finish(NodePhase.ERROR, str(exc))
+            return
         if stop is not None:
             self.finish(last.phase, stop)
             return
@@ -105,11 +109,11 @@ class RetryExec(Exec):
         retry_error = policy in ("Always", "OnError")
         if policy == "OnTransientError":
             pattern = os.environ.get("TRANSIENT_ERROR_PATTERN")
-            retry_failed = retry_error = bool(pattern and re.search(pattern, last.message))
+            retry_failed = retry_error = bool(pattern) and _transient(pattern, last.message)
         if (last.phase is NodePhase.FAILED and not retry_failed) or (last.phase is NodePhase.ERROR and not retry_error):
             return last.message
-        limit = self.strategy.get("limit")
-        if limit is not None and len(self.attempts) > int(str(limit)):
+        limit = _retry_limit(self.strategy.get("limit"))
+        if limit is not None and len(self.attempts) > limit:
             return "No more retries left"
         expression = self.strategy.get("expression")
         if expression:
@@ -168,3 +172,29 @@ def _humanize(seconds: float) -> str:
     if seconds < 60:
         return f"{int(seconds)} seconds"
     return f"{int(seconds // 60)} minutes"
+
+
+class _UnresolvableLimit(ValueError):
+    pass
+
+
+def _retry_limit(value: Any) -> int | None:
+    """util/intstr Int32 of `retryStrategy.limit` (an int or a string holding one), with its error."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, str)):
+        raise _UnresolvableLimit(f"value '{value}' cannot be resolved to an int")
+    text = str(value)
+    if isinstance(value, int) or re.fullmatch(r"[+-]?[0-9]+", text):   # strconv.Atoi's syntax
+        return int(text)
+    raise _UnresolvableLimit(f"value '{value}' cannot be resolved to an int")
+
+
+def _transient(pattern: str, message: str) -> bool:
+    """util/errors/errors.go matchTransientErrPattern: Go's regexp; an invalid pattern matches nothing."""
+    from argonb.expr.goregex import RegexpError, compile_go
+
+    try:
+        return compile_go(pattern).match_string(message)
+    except RegexpError:
+        return False

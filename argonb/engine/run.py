@@ -150,11 +150,20 @@ class Run:
 
     def stop(self) -> None:
         """Argo's `stop`: running nodes are killed, exit handlers still run."""
-        self._rt.post(lambda: self._lifecycle.stop("Stop"))
+        self._request_stop("Stop")
 
     def terminate(self) -> None:
         """Argo's `terminate`: like stop, but exit handlers do not run."""
-        self._rt.post(lambda: self._lifecycle.stop("Terminate"))
+        self._request_stop("Terminate")
+
+    def _request_stop(self, strategy: str) -> None:
+        self._rt.stop_requested.set()   # interrupts an expression the loop may be evaluating now
+
+        def stop() -> None:
+            self._rt.stop_requested.clear()   # exit handlers' expressions run normally
+            self._lifecycle.stop(strategy)
+
+        self._rt.post(stop)
 
     def resume(self, node: str | None = None, outputs: dict[str, str] | None = None) -> None:
         """Resume suspended nodes (all, or the one named), supplying output parameter values."""

@@ -104,6 +104,9 @@ class Runtime:
         self.finished_at: float | None = None
         self.pod_cancels: dict[str, threading.Event] = {}  # running pods' cancel switches, by node id
         self.stop_strategy: str | None = None
+        # set by stop/terminate from any thread, cleared once the loop handles it: an expression
+        # being evaluated on the loop when the stop arrives ends early instead of delaying it
+        self.stop_requested = threading.Event()
         self.deadline_hit = False
         self.finished = threading.Event()
         limit = parallelism if parallelism is not None else self.spec.get("parallelism")
@@ -154,7 +157,10 @@ class Runtime:
         heapq.heappush(self._timers, (self.clock() + max(0.0, delay), next(self._timer_seq), fn))
 
     def _loop(self) -> None:
+        from argonb.expr import limits
+
         GC_POLICY.enter()
+        limits.set_interrupt(self.stop_requested.is_set)
         try:
             while not self._stopping:
                 timeout = None
@@ -174,6 +180,7 @@ class Runtime:
                 self._safely(self._evaluate_hooks)
                 self._flush_dirty()
         finally:
+            limits.set_interrupt(None)
             self._pool.shutdown(wait=False, cancel_futures=True)
             GC_POLICY.exit()
             self.finished.set()

@@ -36,6 +36,14 @@ class Slots:
         finally:
             self._releasing = False
 
+    def drain(self) -> None:
+        """Start every waiter now, past the limit. At shutdown each one ends at once (under a stop strategy the
+        engine starts nothing new: the waiter's node fails with the stop message), so waiting for a release
+        that may never come (a limit of 0, as Argo allows) would keep a stopped run going forever."""
+        while self.waiting:
+            self.active += 1
+            self.waiting.popleft()()
+
     @property
     def idle(self) -> bool:
         return self.active == 0 and not self.waiting

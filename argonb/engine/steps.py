@@ -74,6 +74,11 @@ class StepsExec(Exec):
                                         boundary_id=self.boundary_id, hooked=hooked, retried=retried)
         self._next_group()
 
+    def stop(self, strategy: str) -> None:
+        """Children waiting for a `parallelism` slot start now and fail with the stop message (§10, §9):
+        a template whose limit never frees one (`parallelism: 0`) must not keep a stopped run alive."""
+        self.limiter.drain()
+
     def variables(self) -> ChainMap[str, Any]:
         return ChainMap(self.scope, self.rt.globals)
 

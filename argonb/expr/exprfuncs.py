@@ -17,7 +17,7 @@ from collections.abc import Callable, Mapping
 from datetime import datetime, timezone, tzinfo
 from typing import TYPE_CHECKING, Any
 
-from argonb.expr import gotime
+from argonb.expr import gotime, limits
 from argonb.expr import runtime as rt
 from argonb.expr.errors import ExprError
 from argonb.expr.gofmt import GoJSONError, go_json, go_sprint, go_type_name, is_number
@@ -218,8 +218,9 @@ def b_repeat(*args: Any) -> str:
     s, n = _str(args[0], "repeat"), rt.to_int(args[1])
     if n < 0:
         raise ExprError(f"invalid argument for repeat (expected positive integer, got {n})")
-    if n > 1_000_000 or len(s) * n > 10_000_000:
-        raise ExprError("memory budget exceeded")
+    if n > 1_000_000:
+        raise ExprError("memory budget exceeded")   # builtin.go repeat
+    limits.mem_grow(len(s) * n)
     return s * n
 
 
@@ -524,6 +525,7 @@ def b_reverse(*args: Any) -> list[Any]:
     _arity("reverse", args, 1)
     if not isinstance(args[0], list):
         raise ExprError(f"cannot reverse {go_type_name(args[0])}")
+    limits.mem_grow(len(args[0]))
     return list(reversed(args[0]))
 
 
@@ -546,6 +548,7 @@ def b_concat(*args: Any) -> list[Any] | None:
         if not isinstance(arg, list):
             raise ExprError(f"cannot concat {go_type_name(arg)}")
         out.extend(arg)
+    limits.mem_grow(len(out))
     return out if out else None
 
 
@@ -565,7 +568,9 @@ def b_flatten(*args: Any) -> list[Any]:
     _arity("flatten", args, 1)
     if not isinstance(args[0], list):
         raise ExprError(f"cannot flatten {go_type_name(args[0])}")
-    return _flatten(args[0], 0)
+    flat = _flatten(args[0], 0)
+    limits.mem_grow(len(flat))
+    return flat
 
 
 def _less_key(a: Any, b: Any) -> int:
@@ -590,6 +595,7 @@ def b_sort(*args: Any) -> list[Any]:
 
     desc = _sort_order(args[1]) if len(args) == 2 else False
     items = list(args[0]) if isinstance(args[0], list) else []
+    limits.mem_grow(len(items))
     return sorted(items, key=functools.cmp_to_key(_less_key), reverse=desc)
 
 
@@ -678,6 +684,7 @@ def _run(name: str, ctx: Ctx, coll: Any, pred: Callable[[Ctx], Any]) -> Any:
     ctx.scopes.append(scope)
     try:
         for i, item in enumerate(items):
+            limits.step()
             scope.item, scope.index = item, i
             yield i, item, pred(ctx)
     finally:
@@ -701,11 +708,15 @@ def p_one(ctx: Ctx, coll: Any, pred: Any, extra: list[Any]) -> bool:
 
 
 def p_filter(ctx: Ctx, coll: Any, pred: Any, extra: list[Any]) -> list[Any]:
-    return [item for _, item, r in _run("filter", ctx, coll, pred) if _pred_bool(r)]
+    kept = [item for _, item, r in _run("filter", ctx, coll, pred) if _pred_bool(r)]
+    limits.mem_grow(len(kept))   # vm.go OpArray after the loop
+    return kept
 
 
 def p_map(ctx: Ctx, coll: Any, pred: Any, extra: list[Any]) -> list[Any]:
-    return [r for _, _, r in _run("map", ctx, coll, pred)]
+    mapped = [r for _, _, r in _run("map", ctx, coll, pred)]
+    limits.mem_grow(len(mapped))
+    return mapped
 
 
 def p_count(ctx: Ctx, coll: Any, pred: Any, extra: list[Any]) -> int:
@@ -765,6 +776,7 @@ def p_sort_by(ctx: Ctx, coll: Any, pred: Any, extra: list[Any]) -> list[Any]:
     desc = _sort_order(extra[0]) if extra else False
     pairs = [(key, item) for _, item, key in _run("sortBy", ctx, coll, pred)]
     pairs.sort(key=functools.cmp_to_key(lambda x, y: _less_key(x[0], y[0])), reverse=desc)
+    limits.mem_grow(len(pairs))   # vm.go OpSort
     return [item for _, item in pairs]
 
 
@@ -782,6 +794,7 @@ def p_reduce(ctx: Ctx, coll: Any, pred: Any, extra: list[Any]) -> Any:
     ctx.scopes.append(scope)
     try:
         for i in range(start, len(items)):
+            limits.step()
             scope.item, scope.index, scope.acc = items[i], i, acc
             acc = pred(ctx)
     finally:

@@ -20,9 +20,11 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
+from argonb.expr import amplifiers, limits
 from argonb.expr import runtime as rt
 from argonb.expr.errors import ExprError
 from argonb.expr.gofmt import go_quote, go_type_name
+from argonb.expr.goregex import compile_go
 
 __all__ = ["Program", "compile_expr", "evaluate", "parse", "referenced_variables"]
 
@@ -852,6 +854,16 @@ class _Compiler:
         if special is not None:
             return special(left, right, op)
         fn = _BINARY_FUNCS[op]
+        if op == "+":   # the one operator that builds a bigger value: refuse before concatenating
+            def plus(ctx: Ctx) -> Any:
+                a, b = left(ctx), right(ctx)
+                if type(a) is not type(b) or type(a) not in (str, list):
+                    return fn(a, b)
+                if len(a) + len(b) >= 1024:   # refuse before concatenating; small ones are not worth a look
+                    limits.reserve(limits.value_bytes(a) + limits.value_bytes(b), "the result of +")
+                return limits.charge(fn(a, b), "+")
+
+            return plus
         return lambda ctx: fn(left(ctx), right(ctx))
 
     def c_cond(self, node: Node, lets: frozenset[str]) -> Fn:
@@ -899,12 +911,18 @@ class _Compiler:
 
     def c_array(self, node: Node, lets: frozenset[str]) -> Fn:
         fns = [self.compile(c, lets) for c in node.children]
-        return lambda ctx: [f(ctx) for f in fns]
+
+        def array(ctx: Ctx) -> list[Any]:
+            limits.mem_grow(len(fns))
+            return [f(ctx) for f in fns]
+
+        return array
 
     def c_map(self, node: Node, lets: frozenset[str]) -> Fn:
         pairs = [(self.compile(p.children[0], lets), self.compile(p.children[1], lets)) for p in node.children]
 
         def mapping(ctx: Ctx) -> dict[str, Any]:
+            limits.mem_grow(len(pairs))
             out: dict[str, Any] = {}
             for kf, vf in pairs:
                 key = kf(ctx)
@@ -976,10 +994,17 @@ class _Compiler:
                 pred = exprfuncs.current_item
             extra = [self.compile(c, lets) for c in node.children[2:]]
             impl = exprfuncs.PREDICATES[name]
-            return lambda ctx: impl(ctx, coll(ctx), pred, [e(ctx) for e in extra])
+            return lambda ctx: limits.charge(impl(ctx, coll(ctx), pred, [e(ctx) for e in extra]), name)
         fns = [self.compile(c, lets) for c in node.children]
         func = exprfuncs.BUILTINS[name]
-        return lambda ctx: func(*[f(ctx) for f in fns])
+
+        def builtin(ctx: Ctx) -> Any:
+            args = [f(ctx) for f in fns]
+            limits.step()
+            amplifiers.check(amplifiers.EXPR_BUILTINS, name, args)
+            return limits.charge(func(*args), name)
+
+        return builtin
 
     def c_predicate(self, node: Node, lets: frozenset[str]) -> Fn:
         raise ExprError("unexpected predicate")
@@ -1032,8 +1057,7 @@ def _string_op(op: str, test: Callable[[str, str], bool]) -> Callable[[Any, Any]
 
 def _range(a: Any, b: Any) -> list[int]:
     lo, hi = rt.to_int(a), rt.to_int(b)
-    if hi - lo + 1 > 10_000_000:
-        raise ExprError("memory budget exceeded")
+    limits.mem_grow(hi - lo + 1)   # vm.go OpRange, before the list exists
     return list(range(lo, hi + 1))
 
 
@@ -1053,7 +1077,7 @@ _BINARY_FUNCS: dict[str, Callable[[Any, Any], Any]] = {
     "^": rt.exponent,
     "in": rt.in_op,
     "..": _range,
-    "matches": _string_op("matches", lambda a, b: rt.go_regex(b).search(a) is not None),
+    "matches": _string_op("matches", lambda a, b: compile_go(b).match_string(a)),
     "contains": _string_op("contains", lambda a, b: b in a),
     "startsWith": _string_op("startsWith", lambda a, b: a.startswith(b)),
     "endsWith": _string_op("endsWith", lambda a, b: a.endswith(b)),
@@ -1082,8 +1106,9 @@ def invoke(fn: Any, args: list[Any]) -> Any:
         raise ExprError("invalid operation: cannot call nil")
     if not callable(fn):
         raise ExprError(f"invalid operation: cannot call non-function of type {go_type_name(fn)}")
+    limits.step()
     try:
-        return fn(*args)
+        return limits.charge(fn(*args), getattr(fn, "name", "a function"))
     except ExprError:
         raise
     except RecursionError:
@@ -1108,8 +1133,13 @@ class Program:
         for name, pos in self.free.items():
             if name not in env and not _is_helper(name):
                 raise ExprError(format_error(f"unknown name {name}", self.source, pos))
+        token = limits.begin()
         try:
             return self.fn(Ctx(env))
+        except limits.ExprLimitError as exc:
+            if token is None:   # an inner evaluation: the outermost one names its expression
+                raise
+            raise limits.ExprLimitError(f"{exc.message}: in expression {_excerpt(self.source)}") from None
         except ExprError:
             raise
         except _NilChain:
@@ -1118,6 +1148,12 @@ class Program:
             raise ExprError("recursion depth exceeded") from None
         except Exception as exc:  # noqa: BLE001 - any Go panic surfaces as an expression error
             raise ExprError(f"{type(exc).__name__}: {exc}") from None
+        finally:
+            limits.end(token)
+
+
+def _excerpt(source: str) -> str:
+    return go_quote(source if len(source) <= 200 else source[:200] + "...")
 
 
 def _is_helper(name: str) -> bool:

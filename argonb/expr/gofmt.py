@@ -18,6 +18,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from argonb.expr import limits
 from argonb.expr.gotime import GoDuration, format_duration, go_time_string, rfc3339nano
 
 __all__ = [
@@ -141,6 +142,7 @@ def _json_string(s: str, escape_html: bool) -> str:
 
 def go_json(v: Any, *, indent: str | None = None, escape_html: bool = True) -> str:
     """Go `json.Marshal` / `json.MarshalIndent(v, "", indent)` of a Python image of a Go value."""
+    limits.reserve_rendering(v, "the JSON text of a value")
     parts: list[str] = []
     _encode(v, parts, indent, 0, escape_html)
     return "".join(parts)
@@ -213,6 +215,12 @@ def _encode_map(v: Mapping, out: list[str], indent: str | None, level: int, esc:
 
 def go_sprint(v: Any) -> str:
     """fmt `%v` formatting."""
+    if isinstance(v, (list, tuple, Mapping)):
+        limits.reserve_rendering(v, "the text of a value")
+    return _sprint(v)
+
+
+def _sprint(v: Any) -> str:
     if v is None:
         return "<nil>"
     if v is True:
@@ -226,10 +234,10 @@ def go_sprint(v: Any) -> str:
     if type(v) is float:
         return go_format_float(v)
     if isinstance(v, (list, tuple)):
-        return "[" + " ".join(go_sprint(x) for x in v) + "]"
+        return "[" + " ".join(_sprint(x) for x in v) + "]"
     if isinstance(v, Mapping):
         items = sorted(v.items(), key=lambda kv: _sort_key(kv[0]))
-        return "map[" + " ".join(f"{go_sprint(k)}:{go_sprint(x)}" for k, x in items) + "]"
+        return "map[" + " ".join(f"{_sprint(k)}:{_sprint(x)}" for k, x in items) + "]"
     if isinstance(v, datetime):
         return go_time_string(v)
     if isinstance(v, GoDuration):

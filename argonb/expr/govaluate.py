@@ -24,6 +24,7 @@ from typing import Any
 
 from argonb.expr.errors import WhenError
 from argonb.expr.gofmt import go_sprint
+from argonb.expr.goregex import GoRegexp, RegexpError, compile_go
 from argonb.expr.gotime import local_tz, parse_time
 
 __all__ = ["check_when_syntax", "evaluate_when", "govaluate_eval"]
@@ -356,7 +357,7 @@ def _check_balance(tokens: list[Token]) -> None:
 
 
 def _fmt_value(v: Any) -> str:
-    if isinstance(v, re.Pattern):
+    if isinstance(v, GoRegexp):
         return f"&{{{v.pattern}}}"
     return go_sprint(v)
 
@@ -396,13 +397,10 @@ def _optimize(tokens: list[Token]) -> list[Token]:
     return out
 
 
-def _compile_regex(pattern: str) -> re.Pattern[str]:
-    from argonb.expr.errors import ExprError
-    from argonb.expr.runtime import go_regex
-
+def _compile_regex(pattern: str) -> GoRegexp:
     try:
-        return go_regex(pattern)
-    except ExprError as exc:
+        return compile_go(pattern)
+    except RegexpError as exc:
         raise _GoError(str(exc)) from None
 
 
@@ -629,7 +627,7 @@ def _go_eq(a: Any, b: Any) -> bool:
         return False
     if isinstance(a, list):
         return len(a) == len(b) and all(_go_eq(x, y) for x, y in zip(a, b, strict=True))
-    if isinstance(a, re.Pattern):
+    if isinstance(a, GoRegexp):
         return a is b
     return bool(a == b)
 
@@ -650,7 +648,7 @@ def _add(a: Any, b: Any) -> Any:
 
 
 def _sprint(v: Any) -> str:
-    if isinstance(v, re.Pattern):
+    if isinstance(v, GoRegexp):
         return _fmt_value(v)
     return go_sprint(v)
 
@@ -691,11 +689,11 @@ def _int64(v: float) -> int:
 
 
 def _regex(a: str, b: Any) -> bool:
-    pattern = b if isinstance(b, re.Pattern) else _compile_regex_eval(b)
-    return pattern.search(a) is not None
+    pattern = b if isinstance(b, GoRegexp) else _compile_regex_eval(b)
+    return pattern.match_string(a)
 
 
-def _compile_regex_eval(text: str) -> re.Pattern[str]:
+def _compile_regex_eval(text: str) -> GoRegexp:
     try:
         return _compile_regex(text)
     except _GoError as exc:
@@ -776,8 +774,8 @@ _TYPE_CHECKS: dict[int, tuple[_Check, _Check, Callable[[Any, Any], bool] | None]
     LT: (None, None, _comparator_check),
     GTE: (None, None, _comparator_check),
     LTE: (None, None, _comparator_check),
-    REQ: (_is_str, lambda v: _is_str(v) or isinstance(v, re.Pattern), None),
-    NREQ: (_is_str, lambda v: _is_str(v) or isinstance(v, re.Pattern), None),
+    REQ: (_is_str, lambda v: _is_str(v) or isinstance(v, GoRegexp), None),
+    NREQ: (_is_str, lambda v: _is_str(v) or isinstance(v, GoRegexp), None),
     AND: (_is_bool, _is_bool, None),
     OR: (_is_bool, _is_bool, None),
     IN: (None, lambda v: isinstance(v, list), None),

@@ -18,6 +18,7 @@ from functools import lru_cache
 from typing import Any
 
 from argonb.expr.gofmt import is_number
+from argonb.expr.goregex import RegexpError, compile_go
 
 __all__ = ["JSONPathError", "query"]
 
@@ -351,12 +352,21 @@ def _truthy(v: Any) -> bool:
     return v is not None and v is not False and v != ""
 
 
+def _regex_match(pattern: str, s: str) -> bool:
+    """`regexOperator`: Go's regexp; an invalid pattern is an evaluation error, which the filter
+    token treats as a failed element (script/standard/complex_operators.go, token/filter.go)."""
+    try:
+        return compile_go(pattern).match_string(s)
+    except RegexpError:
+        return False
+
+
 def _binary(op: str, a: Any, b: Any) -> Any:
     if op in ("==", "!="):
         same = (is_number(a) and is_number(b) and float(a) == float(b)) or (type(a) is type(b) and a == b)
         return same if op == "==" else not same
     if op == "=~":
-        return isinstance(a, str) and isinstance(b, str) and re.search(b.strip("/"), a) is not None
+        return isinstance(a, str) and isinstance(b, str) and _regex_match(b, a)
     if is_number(a) and is_number(b):
         return _numeric(op, float(a), float(b))
     if isinstance(a, str) and isinstance(b, str) and op in ("<", "<=", ">", ">="):

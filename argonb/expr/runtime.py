@@ -8,10 +8,8 @@ Every failure raises `ExprError` with expr-lang's wording where practical.
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Mapping
 from datetime import datetime, timedelta
-from functools import lru_cache
 from typing import Any
 
 from argonb.expr.errors import ExprError
@@ -19,7 +17,7 @@ from argonb.expr.gofmt import go_sprint, go_type_name, is_number
 from argonb.expr.gotime import GoDuration
 
 __all__ = [
-    "add", "compare", "deep_equal", "divide", "equal", "exponent", "fetch", "go_regex",
+    "add", "compare", "deep_equal", "divide", "equal", "exponent", "fetch",
     "in_op", "is_nil", "modulo", "multiply", "negate", "slice_value", "subtract", "to_float",
     "to_int", "wrap_int",
 ]
@@ -249,29 +247,3 @@ def slice_value(base: Any, lo: Any, hi: Any) -> Any:
     b = min(max(b + n if b < 0 else b, 0), n)
     a = min(a, b)
     return base[a:b]
-
-
-_POSIX = {
-    "alnum": "0-9A-Za-z", "alpha": "A-Za-z", "ascii": "\\x00-\\x7F", "blank": "\\t ",
-    "cntrl": "\\x00-\\x1F\\x7F", "digit": "0-9", "graph": "!-~", "lower": "a-z",
-    "print": " -~", "punct": "!-/:-@\\[-`{-~", "space": "\\t\\n\\v\\f\\r ", "upper": "A-Z",
-    "word": "0-9A-Za-z_", "xdigit": "0-9A-Fa-f",
-}
-
-
-@lru_cache(maxsize=512)
-def go_regex(pattern: str) -> re.Pattern[str]:
-    """Compile a Go RE2 pattern with Python's `re` (translating `\\z` and POSIX classes)."""
-    translated = pattern.replace("\\z", "\\Z")
-    translated = re.sub(r"\[:(\^?)([a-z]+):\]", _posix_class, translated)
-    try:
-        return re.compile(translated)
-    except re.error as exc:
-        raise ExprError(f"error parsing regexp: {exc}: `{pattern}`") from None
-
-
-def _posix_class(m: re.Match[str]) -> str:
-    body = _POSIX.get(m.group(2))
-    if body is None:
-        return m.group(0)
-    return ("^" if m.group(1) else "") + body

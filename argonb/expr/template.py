@@ -27,6 +27,7 @@ from typing import Any, Literal
 from argonb.expr.argoenv import ABSENT, LazyFuncMap, expand
 from argonb.expr.errors import ExprError
 from argonb.expr.gofmt import GoJSONError, go_json, go_quote
+from argonb.expr.limits import ExprLimitError
 
 __all__ = [
     "ABSENT",
@@ -236,6 +237,8 @@ def _expression(tag: str, env: _Env, mode: _Mode) -> str:
         return verbatim
     try:
         result = evaluate(source, values)
+    except ExprLimitError as exc:   # a bound was hit: never left unresolved for a later pass
+        raise TemplateError(f"failed to evaluate expression: {exc}") from None
     except ExprError as exc:
         if allow:
             return verbatim

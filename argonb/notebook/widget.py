@@ -168,8 +168,15 @@ class RunView:
         return self.snapshot_data(state, replaced_by_widget=False)["text/html"]
 
     def _log_lines(self, node_id: str) -> list[str]:
+        """A node's last lines for the static snapshot: what the recorder holds, else its log file (a node a
+        retry kept printed in an earlier run); nothing for a node that never ran a pod."""
         lines, _total = self.recorder.log_tail(node_id)
-        return lines or self._disk_log(node_id)
+        if lines:
+            return lines
+        node = self.recorder.state().nodes.get(node_id)
+        if not node or node.get("type") not in ("Pod", "Container"):
+            return []
+        return [line for _stream, line in self._disk_log(node, self.log_lines, -1)[0]]
 
     def _render_static(self, graph: Any) -> str:
         with self._flush_lock:  # the renderer's layout cache has one owner at a time

@@ -234,3 +234,55 @@ spec:
     stopped = run_yaml(text.replace("suspend: true", "shutdown: Stop"))
     assert stopped.phase in ("Failed", "Error")
     assert [n["phase"] for n in stopped.nodes.values() if n["type"] != "Skipped"] == []
+
+
+def test_a_retry_limit_that_is_not_an_int_ends_the_node_in_error_s7():
+    """util/intstr Int32 fails on `limit: "x"`; operator.go processNodeRetries returns that error, so the
+    retry node ends in Error with Go's message (the fuzz found an engine crash here)."""
+    run = run_yaml("""
+        apiVersion: argoproj.io/v1alpha1
+        kind: Workflow
+        metadata: {name: bad-limit}
+        spec:
+          entrypoint: main
+          templates:
+          - name: main
+            retryStrategy: {limit: "xx"}
+            container: {image: alpine, command: [sh, -c, "exit 1"]}
+    """)
+    assert run.phase == "Error"
+    assert by_name(run)["bad-limit"]["message"] == "value 'xx' cannot be resolved to an int"
+    assert "internal error" not in run.message
+
+
+PARALLELISM_ZERO = """
+apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: {generateName: par0-}
+spec:
+  entrypoint: main
+  templates:
+  - name: main
+    parallelism: 0
+    steps: [[{name: a, template: echo}, {name: b, template: echo}]]
+  - name: echo
+    container: {image: alpine, command: [echo, hi]}
+"""
+
+STEPS_SHAPE = "steps: [[{name: a, template: echo}, {name: b, template: echo}]]"
+
+
+def test_terminate_ends_a_run_whose_children_wait_for_a_parallelism_slot_that_never_frees_s9_s10():
+    """`parallelism: 0` (§10: Argo's checkParallelism refuses every child while `children >= parallelism`) keeps
+    the run waiting, as on Argo; terminate (§9) must still end it: the waiting children start under the shutdown
+    and fail with the stop message. Found by the nightly fuzz: the run stayed Running after terminate."""
+    for shape in (STEPS_SHAPE,
+                  "dag: {tasks: [{name: a, template: echo}, {name: b, template: echo, depends: a}]}"):
+        run = argonb.run(PARALLELISM_ZERO.replace(STEPS_SHAPE, shape))
+        run.wait(1.0)
+        assert not run.done and run.phase == "Running"
+        run.terminate()
+        run.wait(30)
+        # the phase follows the entry node (§9): a steps node fails, a DAG whose task errored is in Error
+        assert run.done and run.phase == ("Failed" if shape.startswith("steps") else "Error"), (shape, run.phase)
+        assert "Terminate" in run.message

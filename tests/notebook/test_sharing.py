@@ -156,3 +156,30 @@ def test_a_1000_step_sequence_snapshot_is_folded_and_small():
     assert len(folded) == 1 and re.fullmatch(r"\d+ hidden nodes 1 Failed · \d+ Succeeded", folded[0])
     assert run["graph"][folded[0]] == "failed"  # the fold shows that a failure is inside
     assert run["table"]["step500"] == "failed" and run["table"]["step999"] == "succeeded"
+
+
+REFUSED_POD = """\
+apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: {generateName: refused-}
+spec:
+  entrypoint: main
+  templates:
+    - name: main
+      container:
+        image: alpine
+        command: [echo, hi]
+        env: [{name: P, valueFrom: {secretKeyRef: {name: s, key: k}}}]
+"""
+
+
+@pytest.mark.timeout(120)
+def test_a_pod_that_ends_in_error_before_it_runs_still_gets_its_snapshot(tmp_path, monkeypatch):
+    """The snapshot shows the log tail of each real failure; a Pod node refused before it ran has no log in the
+    recorder and none on disk, and its snapshot must still render (the cell raised a TypeError once)."""
+    nb = executed_notebook(tmp_path / "refused.ipynb", monkeypatch, ["%load_ext argonb",
+                                                                     "%%workflow --wait\n" + REFUSED_POD])
+    outputs = nb.cells[1].outputs
+    assert not [o for o in outputs if o.output_type == "error"], [o.get("evalue") for o in outputs]
+    html = "".join(o.get("data", {}).get("text/html", "") for o in outputs)
+    assert "Error" in html and "secretKeyRef" in html

@@ -62,6 +62,12 @@ NASTY_STRINGS = [
     "$(echo hi)", "`id`", "; rm -rf /tmp/never", "line1\nline2", "\t\r\n", "%s%n", "\\", "'", '"',
     "3s", "-5s", "1h", "999999999999999999999", "0.000001", "Always", "OnFailure", "Never",
 ]
+# regex bombs and oversize values: each must end in a located diagnostic, a node Error or a result, fast
+NASTY_STRINGS += [
+    "{{='" + "a" * 30 + "!' matches '^(a+)+$'}}", "'" + "a" * 30 + "!' =~ '^(a+)+$'", "{{='a' matches '(?=a)'}}",
+    "{{=sprig.regexReplaceAll('(a+)+$', '" + "a" * 30 + "!', 'x')}}", "{{=sprig.repeat(1000000000, 'x')}}",
+    "{{=sprig.until(100000000)}}", "{{=len(1..100000000)}}", "{{=toJson(map(1..400000, sprig.repeat(100000, 'x')))}}",
+]
 # small numbers (loop counts stay cheap) and huge ones (past every limit)
 SCALARS = st.one_of(st.none(), st.booleans(), st.integers(-3, 64), st.sampled_from([2**31, 10**12, 2**63]),
                     st.floats(allow_nan=True),

@@ -127,8 +127,8 @@ def lint_inputs(draw: Any) -> bytes:
 # ---- bombs: inputs built to exhaust memory, time or the stack ---------------------------------------------
 # Each generator draws YAML text around a workflow whose step loops over the bomb (`withItems`), or holds it
 # in a field; under the bounds it must lint and run like any input, past them fail at once with a located
-# YAML002. BOMBS is what the bomb checks sample from: the regex, template-depth and oversize-value generators
-# are to be added to it.
+# YAML002 (or the node's error, for the regex, expression, template-depth and oversize-value bombs, which are
+# Argo's own limits or argonb's documented bounds). BOMBS is what the bomb checks sample from.
 BOMB_HEAD = ("apiVersion: argoproj.io/v1alpha1\nkind: Workflow\nmetadata: {generateName: bomb-}\nspec:\n"
              "  entrypoint: main\n  templates:\n  - name: main\n    steps:\n    - - name: s\n        template: echo\n"
              "        arguments: {parameters: [{name: m, value: '{{item}}'}]}\n")
@@ -178,7 +178,99 @@ def depth_bombs(draw: Any) -> str:
     return BOMB_HEAD + f"        withItems: [{value}]\n" + BOMB_TAIL
 
 
-BOMBS = [alias_bombs(), depth_bombs()]
+REGEX_BOMB_PATTERNS = ["^(a+)+$", "(a|aa)+$", "(a|a?)+$", "(.*a){25}", "^(x+x+)+y$", "(\\\\w+\\\\s?)*$",
+                       "([a-z]+)*[0-9]", "^(a|b|ab)*c$",
+                       # not RE2: a clean parse error, as in Go
+                       "(?=a)a", "(a)\\\\1", "(?<=a)b", "a{2000}{2000}", "[", "(?P<x>a"]
+
+
+@st.composite
+def regex_bombs(draw: Any) -> str:
+    """Catastrophic-backtracking patterns (and patterns RE2 refuses) against long subjects, through govaluate
+    `=~` in `when`, expr `matches`, and sprig's regex functions in `{{=...}}` (§ expression evaluation)."""
+    pattern = draw(st.sampled_from(REGEX_BOMB_PATTERNS))
+    subject = draw(st.sampled_from(["a", "x", "ab"])) * draw(st.integers(1, 20000)) + draw(st.sampled_from(["", "!", "y"]))
+    quoted = pattern.replace("'", "")
+    where = draw(st.sampled_from(["when", "matches", "sprig"]))
+    head = BOMB_HEAD.replace("'{{item}}'", "'{{workflow.parameters.s}}'")
+    args = f"spec:\n  arguments: {{parameters: [{{name: s, value: '{subject}'}}]}}\n"
+    head = head.replace("spec:\n", args, 1)
+    if where == "when":
+        return head + f"        when: \"'{{{{workflow.parameters.s}}}}' =~ '{quoted}'\"\n" + BOMB_TAIL
+    if where == "matches":
+        return head + f"        when: \"{{{{=workflow.parameters.s matches '{quoted}'}}}}\"\n" + BOMB_TAIL
+    func = draw(st.sampled_from(["regexMatch", "regexFindAll", "regexReplaceAll", "regexSplit"]))
+    call = {"regexMatch": f"sprig.regexMatch('{quoted}', workflow.parameters.s)",
+            "regexFindAll": f"sprig.regexFindAll('{quoted}', workflow.parameters.s, -1)",
+            "regexReplaceAll": f"sprig.regexReplaceAll('{quoted}', workflow.parameters.s, 'b')",
+            "regexSplit": f"sprig.regexSplit('{quoted}', workflow.parameters.s, -1)"}[func]
+    return head.replace("value: '{{workflow.parameters.s}}'", f"value: \"{{{{={call}}}}}\"") + BOMB_TAIL
+
+
+@st.composite
+def expression_bombs(draw: Any) -> str:
+    """Expressions that build huge values or loop long: sprig/expr amplifiers nested a few times."""
+    n = draw(st.sampled_from([10, 1000, 10**6, 10**8, 10**12]))
+    expr = draw(st.sampled_from([
+        f"sprig.repeat({n}, 'abcdefgh')",
+        f"sprig.repeat({n}, sprig.repeat({n}, 'x'))",
+        f"len(sprig.until({n}))",
+        f"len(sprig.untilStep(0, {n}, 1))",
+        f"len(1..{n})",
+        f"len(map(1..{n}, {{# * 2}}))",
+        f"sum(filter(1..{n}, {{# % 7 == 0}}))",
+        f"len(toJson(map(1..{min(n, 10**7)}, {{sprig.repeat(64, 'z')}})))",
+        f"len(join(map(1..{min(n, 10**7)}, {{string(#)}}), ','))",
+    ]))
+    return BOMB_HEAD.replace("value: '{{item}}'", f"value: \"{{{{={expr}}}}}\"") + BOMB_TAIL
+
+
+@st.composite
+def template_depth_bombs(draw: Any) -> str:
+    """A template that calls itself with no base case (through steps or a DAG, with or without a pod at each
+    level), or a chain of distinct templates nested just under, at and past Argo's maximum stack depth (§ template
+    depth: operator.go maxAllowedStackDepth)."""
+    shape = draw(st.sampled_from(["steps", "dag"]))
+    pod = draw(st.booleans())
+    chain = draw(st.sampled_from([0, 98, 99, 100, 101, 150]))  # 0: self-recursion
+    head = "apiVersion: argoproj.io/v1alpha1\nkind: Workflow\nmetadata: {generateName: deep-}\nspec:\n" \
+           "  entrypoint: t0\n  templates:\n"
+    pod_tmpl = "  - name: leaf\n    container: {image: alpine, command: [echo, hi]}\n"
+
+    def call(name: str, target: str) -> str:
+        calls = [target] + (["leaf"] if pod else [])
+        if shape == "steps":
+            return f"  - name: {name}\n    steps:\n" + "".join(
+                f"    - - {{name: c{i}, template: {c}}}\n" for i, c in enumerate(calls))
+        return f"  - name: {name}\n    dag:\n      tasks:\n" + "".join(
+            f"      - {{name: c{i}, template: {c}}}\n" for i, c in enumerate(calls))
+
+    if chain == 0:
+        return head + call("t0", "t0") + pod_tmpl
+    return head + "".join(call(f"t{i}", f"t{i + 1}") for i in range(chain)) + \
+        f"  - name: t{chain}\n    container: {{image: alpine, command: [echo, bottom]}}\n" + pod_tmpl
+
+
+@st.composite
+def oversize_values(draw: Any) -> str:
+    """Values past the bounds a workflow value meets on its way: a huge argument, a huge `withItems` item, an
+    output parameter past Argo's task-result limit (§5.4, 3 MiB), a huge generateName."""
+    size = draw(st.sampled_from([1, 1024, 256 * 1024, 3 * 1024 * 1024 + 1, 6 * 1024 * 1024]))
+    where = draw(st.sampled_from(["argument", "item", "output", "name"]))
+    big = "x" * size
+    if where == "argument":
+        return BOMB_HEAD.replace("value: '{{item}}'", f"value: '{big}'") + BOMB_TAIL
+    if where == "item":
+        return BOMB_HEAD + f"        withItems: ['{big}']\n" + BOMB_TAIL
+    if where == "name":
+        return BOMB_HEAD.replace("generateName: bomb-", f"generateName: b{big[:min(size, 100000)]}-") + \
+            "        withItems: [1]\n" + BOMB_TAIL
+    return (BOMB_HEAD + "        withItems: [1]\n" + "  - name: echo\n    inputs: {parameters: [{name: m}]}\n"
+            "    container: {image: alpine, command: [echo, '{{inputs.parameters.m}}']}\n"
+            f"    outputs: {{parameters: [{{name: o, value: '{big}'}}]}}\n")
+
+
+BOMBS = [alias_bombs(), depth_bombs(), regex_bombs(), expression_bombs(), template_depth_bombs(), oversize_values()]
 
 
 def check_bomb_lint(text: str) -> str:

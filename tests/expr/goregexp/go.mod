@@ -1,0 +1,3 @@
+module goregexp
+
+go 1.26
