@@ -29,6 +29,7 @@ def billion_laughs(width: int = 9, depth: int = 10) -> str:
     return HEAD + "  x:\n" + "\n".join(lines) + "\n"
 
 
+# VmHWM, not ru_maxrss: Linux carries the parent's peak over exec into ru_maxrss (pytest's size, not ours)
 def measure_in_child(args: list[str]) -> dict:
     """Run `argonb ARGS` in a fresh interpreter; its exit code, stderr, seconds and own peak RSS (MiB)."""
     code = ("import json, resource, sys, time, io, contextlib\n"
@@ -38,7 +39,7 @@ def measure_in_child(args: list[str]) -> dict:
             "with contextlib.redirect_stderr(err), contextlib.redirect_stdout(err):\n"
             "    rc = main(sys.argv[1:])\n"
             "print(json.dumps({'rc': rc, 'out': err.getvalue()[-4000:], 'seconds': time.monotonic() - t,"
-            " 'peak_mib': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))\n")
+            " 'peak_mib': int(open('/proc/self/status').read().split('VmHWM:')[1].split()[0]) / 1024}))\n")
     done = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, timeout=60, cwd=ROOT)
     assert done.returncode == 0, done.stderr[-3000:]
     return json.loads(done.stdout)
