@@ -53,6 +53,7 @@ from argonb.engine.config import DEFAULT_CONFIG, RunConfig
 from argonb.engine.events import Event, EventBus, NodeLog, NodeUpdated, RunFinished, RunStarted
 from argonb.engine.loaded import LoadedWorkflow, load_workflow
 from argonb.engine.naming import fnv32a
+from argonb.rundir import RunDir
 
 __all__ = ["ArgoAuthError", "ArgoConfig", "ArgoError", "ArgoNotFound", "ArgoRejected", "ArgoRun",
            "ArgoUnavailable", "attach", "submit", "submit_loaded"]
@@ -102,7 +103,7 @@ class ArgoRun:
         self.parameters = dict(parameters or {})
         self.warnings: list[str] = list(warnings)
         self.submission = submission
-        self.run_dir: Path | None = Path(home).absolute() / "runs" / self.name if home is not None else None
+        self.run_dir: Path | None = RunDir.of(Path(home).absolute(), self.name).path if home is not None else None
         self._lock = threading.RLock()
         self._wf: dict[str, Any] = copy.deepcopy(created)
         self._rv = _resource_version(created)
@@ -266,10 +267,13 @@ class ArgoRun:
     def kept_from(self) -> dict[str, str]:
         return {}  # the server runs every node itself
 
-    def log_path(self, node: str | dict[str, Any]) -> Path | None:
-        """Where this machine saved a pod node's log as it streamed (None without a home or a pod)."""
+    def log_path(self, node: str | dict[str, Any], stream: str = "main") -> Path | None:
+        """Where this machine saved a pod node's log as it streamed (None without a home or a pod). Only the
+        combined `main` log is saved: the server's log API gives both streams as one."""
         pod = (self.node(node) if isinstance(node, str) else node).get("podName")
-        return self.run_dir / "pods" / str(pod) / "main.log" if self.run_dir is not None and pod else None
+        if self.run_dir is None or not pod or stream != "main":
+            return None
+        return RunDir(self.run_dir).log_file(str(pod))
 
     def _write_log(self, pod: str, line: str) -> None:
         if self.run_dir is None:
@@ -277,7 +281,7 @@ class ArgoRun:
         try:
             fh = self._files.get(pod)
             if fh is None:
-                path = self.run_dir / "pods" / pod / "main.log"
+                path = RunDir(self.run_dir).log_file(pod)
                 path.parent.mkdir(parents=True, exist_ok=True)
                 fh = self._files[pod] = path.open("a", encoding="utf-8")
             fh.write(line + "\n")
@@ -638,7 +642,7 @@ class ArgoRun:
 
     def _sibling(self, wf: dict[str, Any], subscribers: Iterable[Callable[[Event], None]],
                  parameters: dict[str, Any]) -> ArgoRun:
-        home = self.run_dir.parent.parent if self.run_dir is not None else None
+        home = RunDir(self.run_dir).home if self.run_dir is not None else None
         handle = ArgoRun(self._client, wf, source_text=self.source_text, parameters=parameters,
                          subscribers=subscribers, home=home, submission=self.submission,
                          poll_interval=self.poll_interval, poll_max=self.poll_max, watch_timeout=self.watch_timeout,

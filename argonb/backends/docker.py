@@ -14,7 +14,8 @@ argonb's private test engine, see docs/docker.md). Mapping of a pod node (ARGO-S
 - `securityContext` (runAsUser/runAsGroup/runAsNonRoot/readOnlyRootFilesystem/capabilities/privileged),
   cpu/memory limits and requests, `imagePullPolicy` (IfNotPresent when unset; a missing image that cannot be
   pulled ends the node in Error at once), `tty`/`stdin`, `workingDir`, `env`;
-- stdout and stderr are streamed live and kept apart (`stdout.log`, `stderr.log`, both in `main.log`); the last
+- stdout and stderr are streamed live and kept apart by the local backend's pod-log writer (podlogs.py: `main.log`
+  with both, `stdout.log`/`stderr.log` each once its stream has output, lines cut at 64 Ki characters); the last
   256 KiB of stdout is the result; exit codes as the container's (128+n for signals); an OOM kill gives Argo's
   `main: OOMKilled (exit code 137)`;
 - cancel/deadline: the container is stopped (SIGTERM, SIGKILL after a grace period); it is always removed in
@@ -32,7 +33,6 @@ host's network and avoids a libnetwork deadlock of Docker 20.10; or a Docker net
 from __future__ import annotations
 
 import atexit
-import codecs
 import io
 import os
 import posixpath
@@ -48,11 +48,12 @@ from typing import Any
 
 from argonb.backends import docker_watchdog
 from argonb.backends.docker_outputs import OutputCopyError, copy_outputs
+from argonb.backends.podlogs import RESULT_LIMIT, open_streams
 from argonb.engine.artifacts import OutputsStopped
 from argonb.engine.backend import AuxContainer, LogSink, PodRequest, PodResult, is_system_path
 from argonb.engine.podfs import stop_check
+from argonb.rundir import staging_dir
 
-RESULT_LIMIT = 256 * 1024  # outputs.result keeps the last 256 KiB (§5.3)
 INSTALL_HINT = "pip install 'argonb[docker]'"
 PRIVATE_ROOT = os.environ.get("ARGONB_DOCKER_ROOT", "/var/tmp/argonb-docker")
 DEFAULT_SOCKET = "/var/run/docker.sock"
@@ -134,6 +135,9 @@ def make_client(timeout: float = 120, max_pool_size: int = 64) -> Any:
 
 class DockerBackend:
     name = "docker"
+    # No unthreaded fast path (Backend.start): every container is followed by log threads of its own, so each
+    # pod runs through `run()` on an engine worker thread.
+    start = None
 
     def __init__(self, *, network_mode: str | None = None, pull: str | None = None, init: bool | None = None,
                  grace: float | None = None, client: Any = None):
@@ -200,8 +204,7 @@ class DockerBackend:
         try:
             for init in request.init_containers:
                 config = self._aux_config(main_config, init, "init", self.network_mode)
-                sink = _Sinks(request.pod_dir, on_log, combined=f"{init.name}.log", prefix=f"{init.name}.",
-                              label=f"init:{init.name}")
+                sink = _Sinks(request.pod_dir, on_log, init.name, label=f"init:{init.name}")
                 outcome = self._run_container(client, config, created, sink, request, cancel)
                 if outcome.error:
                     outcome.error = f"init container {init.name}: {outcome.error}"
@@ -320,7 +323,7 @@ class DockerBackend:
         except errors.APIError as exc:
             on_log(label, _start_error(exc, str(config.get("image"))))
             return None, None
-        sink = _Sinks(request.pod_dir, on_log, combined=f"{name}.log", prefix=f"{name}.", label=label)
+        sink = _Sinks(request.pod_dir, on_log, name, label=label)
         return container, _follow_logs(client, container.id, "both", sink, name, close=True)
 
     def _aux_config(self, main: dict[str, Any], aux: AuxContainer, role: str, network: str) -> dict[str, Any]:
@@ -457,7 +460,7 @@ class DockerBackend:
         Mount = docker.types.Mount
         args = list(request.args) if request.args is not None else None
         if request.script:
-            staging = request.pod_dir / "staging"
+            staging = staging_dir(request.pod_dir)
             staging.mkdir(parents=True, exist_ok=True)
             os.chmod(staging, 0o755)
             script = staging / "script"
@@ -674,15 +677,16 @@ class MountPlan:
 
 # ---- streaming ------------------------------------------------------------------------------------------
 class _Sinks:
-    """stdout/stderr line splitters writing `<prefix>stdout.log`, `<prefix>stderr.log` and the combined log
-    (`main.log` for the main container); lines go to `on_log(stream, line)`, or `on_log(label, line)`."""
+    """One container's logs through podlogs' writer (the local backend's: same files, same line splitting),
+    made safe for docker's two follow threads. The files are `<log_name>.log` and `<log_name>.stdout.log` /
+    `.stderr.log` (plain `stdout.log`/`stderr.log` for main); lines go to `on_log(stream, line)`, or
+    `on_log(label, line)`."""
 
-    def __init__(self, pod_dir: Path, on_log: LogSink, combined: str = "main.log", prefix: str = "",
-                 label: str | None = None):
-        self.combined = open(pod_dir / combined, "ab", buffering=0)  # noqa: SIM115 - closed in close()
-        emit = on_log if label is None else (lambda _stream, line: on_log(label, line))
-        self.streams = {name: _LineStream(name, pod_dir / f"{prefix}{name}.log", emit, self.combined)
-                        for name in ("stdout", "stderr")}
+    STDERR_TAIL = 4096  # stderr's last bytes: the detail of a container that docker-init could not start
+
+    def __init__(self, pod_dir: Path, on_log: LogSink, log_name: str = "main", label: str | None = None):
+        self.logs, self.streams = open_streams(str(pod_dir), on_log, log_name, label=label,
+                                               stderr_tail=self.STDERR_TAIL)
         self._closed = False
         self._lock = threading.Lock()
 
@@ -692,8 +696,7 @@ class _Sinks:
                 self.streams[name].feed(chunk)
 
     def tail(self) -> bytes:
-        data = bytes(self.streams["stdout"].tail)
-        return data[-RESULT_LIMIT:]
+        return bytes(self.streams["stdout"].tail)[-RESULT_LIMIT:]
 
     def close(self) -> None:
         with self._lock:
@@ -702,44 +705,7 @@ class _Sinks:
             self._closed = True
             for s in self.streams.values():
                 s.close()
-            self.combined.close()
-
-
-class _LineStream:
-    MAX_LINE = 64 * 1024
-
-    def __init__(self, name: str, path: Path, on_log: LogSink, combined: Any):
-        self.name = name
-        self.file = open(path, "ab", buffering=0)  # noqa: SIM115 - closed in close(); unbuffered: read live
-        self.combined = combined
-        self.on_log = on_log
-        self.decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
-        self.pending = ""
-        self.tail = bytearray()
-        self.limit = RESULT_LIMIT if name == "stdout" else 4096  # stdout: the result; stderr: error details
-        self.count = 0
-
-    def feed(self, chunk: bytes) -> None:
-        self.file.write(chunk)
-        self.combined.write(chunk)
-        self.count += len(chunk)
-        self.tail += chunk
-        if len(self.tail) > 2 * self.limit:
-            del self.tail[: len(self.tail) - self.limit]
-        lines = (self.pending + self.decoder.decode(chunk)).split("\n")
-        self.pending = lines.pop()
-        if len(self.pending) > self.MAX_LINE:
-            lines.append(self.pending)
-            self.pending = ""
-        for line in lines:
-            self.on_log(self.name, line)
-
-    def close(self) -> None:
-        rest = self.pending + self.decoder.decode(b"", final=True)
-        if rest:
-            self.on_log(self.name, rest)
-        self.pending = ""
-        self.file.close()
+            self.logs.close()
 
 
 def _complete_logs(client: Any, container_id: str, sink: _Sinks) -> None:

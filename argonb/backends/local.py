@@ -46,6 +46,7 @@ from argonb.engine.backend import AuxContainer, LogSink, PodRequest, PodResult, 
 
 KILL_GRACE = 2.0
 PRIVATE_PATHS = ("/tmp",)
+SCRIPT_PATH = "/argo/staging/script"  # where Argo puts a script template's source in the container (§5.2)
 SUPERVISED = _supervision_supported()  # plain pods go through the spawn helper (else: a thread per pod)
 
 
@@ -252,15 +253,15 @@ class LocalBackend:
         # `command` given: the image's ENTRYPOINT/CMD do not matter (effective_argv's own rule), no table lookup
         argv = list(command) + list(args or []) if command else effective_argv(image, command, args)
         if script:
-            script_path = root / "argo" / "staging" / "script"
+            script_path = root / SCRIPT_PATH.lstrip("/")  # a container path, under the pod's emulated `/`
             if staged is not None:
                 staged[1].append((str(script_path), rewrite(script).encode(), 0o755))
             else:
                 script_path.parent.mkdir(parents=True, exist_ok=True)
                 script_path.write_text(rewrite(script))
                 os.chmod(script_path, 0o755)
-            argv = [*argv, "/argo/staging/script"]  # §5.2: appended as the last argument
-            rewrite.add("/argo/staging/script")
+            argv = [*argv, SCRIPT_PATH]  # §5.2: appended as the last argument
+            rewrite.add(SCRIPT_PATH)
         argv = [rewrite(a) for a in argv]
         if argv:
             argv = _shell_for_image(image, argv)
@@ -351,13 +352,16 @@ def _spawn_error(argv: list[str], image: str, exc: OSError) -> str:
 
 
 def _pump_sidecar(proc: subprocess.Popen[bytes], request: PodRequest, name: str, on_log: LogSink) -> None:
-    """Copy a sidecar's output to `<pod>/<name>.log` and the event stream until it exits."""
-    request.pod_dir.mkdir(parents=True, exist_ok=True)
-    with open(request.pod_dir / f"{name}.log", "ab") as log:
-        assert proc.stdout is not None
-        for raw in iter(lambda: proc.stdout.readline(_Stream.MAX_LINE), b""):  # bounded, like main's lines
-            log.write(raw)
-            on_log(f"sidecar:{name}", raw.decode("utf-8", "replace").rstrip("\n"))
+    """Copy a sidecar's output (stderr merged into stdout) to `<pod>/<name>.log` and the event stream until it
+    exits, through the pod-log writer every container uses (the same files and line splitting as docker's)."""
+    assert proc.stdout is not None
+    logs, streams = open_streams(str(request.pod_dir), on_log, name, label=f"sidecar:{name}")
+    try:
+        while chunk := os.read(proc.stdout.fileno(), 65536):
+            streams["stdout"].feed(chunk)
+    finally:
+        streams["stdout"].close()
+        logs.close()
 
 
 def _stop(proc: subprocess.Popen[bytes]) -> int:

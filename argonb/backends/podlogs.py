@@ -1,5 +1,6 @@
-"""A container's logs on disk and as events: `main.log` (stdout and stderr in arrival order), `stdout.log`,
-`stderr.log` (each once its stream has output), and line events for the engine.
+"""The pod-log writer of every backend (local, docker): a container's logs on disk and as events: `main.log`
+(stdout and stderr in arrival order), `stdout.log`, `stderr.log` (each once its stream has output; file names
+from argonb.rundir), and line events for the engine, none longer than `Stream.MAX_LINE` characters.
 
 While only one stream has written, its file would be a byte-for-byte copy of `main.log`, so it is not written:
 at the end it is made a hard link of `main.log` (one directory entry instead of a second copy on disk; file
@@ -16,6 +17,7 @@ import os
 from pathlib import Path
 
 from argonb.engine.backend import LogSink
+from argonb.rundir import log_file_name
 
 RESULT_LIMIT = 256 * 1024  # outputs.result keeps the last 256 KiB (§5.3)
 COPY_CHUNK = 1 << 20  # the first stream's file is copied from main.log in pieces of this size
@@ -62,9 +64,8 @@ class PodLogs:
     """The three files of one container (`<prefix>stdout.log`, `<prefix>stderr.log`, `<log_name>.log`)."""
 
     def __init__(self, pod_dir: str, log_name: str = "main", eager: bool = True):
-        prefix = "" if log_name == "main" else f"{log_name}."
-        self.combined = RawLog(f"{pod_dir}/{log_name}.log", eager=eager)
-        self.files = {name: RawLog(f"{pod_dir}/{prefix}{name}.log") for name in ("stdout", "stderr")}
+        self.combined = RawLog(f"{pod_dir}/{log_file_name(log_name)}", eager=eager)
+        self.files = {name: RawLog(f"{pod_dir}/{log_file_name(log_name, name)}") for name in ("stdout", "stderr")}
         self.live = False  # both stream files are written as output arrives
         self.wrote: set[str] = set()
         self.base = 0  # bytes main.log held before this container (a pod directory used again by a retry)
@@ -138,25 +139,28 @@ def _same_file(a: str, b: str) -> bool:
 
 class Stream:
     """Incremental UTF-8 line splitter for one stream: raw bytes to the pod's logs, bounded line events to
-    `on_log`, and (stdout) the tail that becomes `outputs.result`."""
+    `on_log` (no event is longer than MAX_LINE characters, whatever the backend), and the last bytes of the
+    stream (`tail_limit` of them: stdout's become `outputs.result`)."""
 
     MAX_LINE = 64 * 1024
 
-    def __init__(self, name: str, logs: PodLogs, on_log: LogSink):
+    def __init__(self, name: str, logs: PodLogs, on_log: LogSink, tail_limit: int = 0):
         self.name = name
         self.logs = logs
         self.on_log = on_log
         self.decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
         self.pending = ""
         self.tail = bytearray()
-        self.keep_tail = name == "stdout"
+        self.tail_limit = tail_limit
+        self.count = 0  # bytes fed so far (docker reads again what its follow-stream missed)
 
     def feed(self, chunk: bytes) -> None:
         self.logs.write(self.name, chunk)
-        if self.keep_tail:
+        self.count += len(chunk)
+        if self.tail_limit:
             self.tail += chunk
-            if len(self.tail) > 2 * RESULT_LIMIT:
-                del self.tail[: len(self.tail) - RESULT_LIMIT]
+            if len(self.tail) > 2 * self.tail_limit:
+                del self.tail[: len(self.tail) - self.tail_limit]
         text = self.pending + self.decoder.decode(chunk)
         lines = text.split("\n")
         self.pending = lines.pop()
@@ -180,11 +184,22 @@ class Stream:
         if rest:
             self._emit_long(rest)
         self.pending = ""
-        if len(self.tail) > RESULT_LIMIT:
-            del self.tail[: len(self.tail) - RESULT_LIMIT]
+        if len(self.tail) > self.tail_limit:
+            del self.tail[: len(self.tail) - self.tail_limit]
 
 
-def open_streams(pod_dir: str, on_log: LogSink, log_name: str = "main",
-                 eager: bool = True) -> tuple[PodLogs, dict[str, Stream]]:
+def labelled(on_log: LogSink, label: str | None) -> LogSink:
+    """`on_log` itself, or one that reports every line under `label` (`init:<name>`, `sidecar:<name>`)."""
+    if label is None:
+        return on_log
+    return lambda _stream, line: on_log(label, line)
+
+
+def open_streams(pod_dir: str, on_log: LogSink, log_name: str = "main", eager: bool = True, *,
+                 label: str | None = None, stderr_tail: int = 0) -> tuple[PodLogs, dict[str, Stream]]:
+    """The one pod-log writer of every backend: one container's files (`PodLogs`) and its two line splitters.
+    stdout keeps the last RESULT_LIMIT bytes (`outputs.result`), stderr the last `stderr_tail` bytes."""
     logs = PodLogs(pod_dir, log_name, eager)
-    return logs, {name: Stream(name, logs, on_log) for name in ("stdout", "stderr")}
+    emit = labelled(on_log, label)
+    return logs, {"stdout": Stream("stdout", logs, emit, RESULT_LIMIT),
+                  "stderr": Stream("stderr", logs, emit, stderr_tail)}

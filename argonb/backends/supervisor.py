@@ -23,6 +23,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from argonb.backends.podlogs import PodLogs, Stream
 from argonb.backends.spawner import SpawnedProcess, Spawner
 from argonb.engine.backend import PodRequest, PodResult
 
@@ -44,13 +45,13 @@ class PodWatch:
     __slots__ = ("proc", "request", "streams", "logs", "pipes", "exited_at", "cancel", "on_exit", "finish",
                  "spawn_failed", "ended")
 
-    def __init__(self, request: PodRequest, streams: dict[str, Any], logs: Any, cancel: threading.Event,
+    def __init__(self, request: PodRequest, streams: dict[str, Stream], logs: PodLogs, cancel: threading.Event,
                  on_exit: Callable[[PodResult], None], finish: Callable[[PodWatch, bool, bool, bool], PodResult],
                  spawn_failed: Callable[[OSError], PodResult]):
         self.proc: SpawnedProcess | None = None
         self.request = request
-        self.streams = streams  # "stdout"/"stderr" -> the backend's line splitter
-        self.logs = logs  # the backend's PodLogs (closed when the pod ends)
+        self.streams = streams  # "stdout"/"stderr" -> the pod-log writer's line splitters
+        self.logs = logs  # the pod-log writer's files (closed when the pod ends)
         self.pipes: dict[int, str] = {}  # descriptors not yet at EOF -> stream name
         self.exited_at: float | None = None
         self.cancel = cancel

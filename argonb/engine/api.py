@@ -31,6 +31,7 @@ from argonb.engine.run import Run
 from argonb.engine.runtime import Runtime
 from argonb.engine.workflow import apply_parameters, generated_name, workflow_from_document
 from argonb.errors import Diagnostic, InvalidWorkflow
+from argonb.rundir import RunDir, artifacts_dir
 from argonb.spec.source import Document
 
 
@@ -124,9 +125,9 @@ def start(loaded: LoadedWorkflow, parameters: dict[str, Any] | None = None, conf
     root = home_dir(config.home)
     if not root.exists():  # owner-only, as the run store makes it: logs and artifacts may hold private data
         root.mkdir(mode=0o700, parents=True, exist_ok=True)
-    run_dir = root / "runs" / meta["name"]
+    run_dir = RunDir.of(root, meta["name"]).path
     run_dir.mkdir(parents=True, exist_ok=True)
-    repo = LocalRepository(root / "artifacts")
+    repo = LocalRepository(artifacts_dir(root))
     bus = EventBus(meta["name"], time.time)
     for fn in config.subscribers:
         bus.subscribe(fn)

@@ -100,8 +100,28 @@ class PodResult:
     copied_outputs: dict[str, Path] = field(default_factory=dict)
 
 
+OnExit = Callable[[PodResult], None]
+StartPod = Callable[[PodRequest, LogSink, threading.Event, OnExit], bool]
+
+
 class Backend(Protocol):
+    """What runs one pod for the engine. It promises:
+
+    - `check()`: None when it can run here, else a message saying how to fix that (`get_backend` raises it);
+    - `run(request, on_log, cancel)`: runs the pod's containers to their end on the caller's thread (the engine's
+      worker), streams every log line through `on_log(stream, line)`, stops what it started when `cancel` is set
+      or `request.deadline` passes, cleans up in `finally` and returns the outcome; it never touches run state;
+    - `start`: the unthreaded fast path, or None when the backend has none. `start(request, on_log, cancel,
+      on_exit)` starts a plain pod (main container only: the engine sends nothing to stage or archive) and
+      returns at once; `on_exit(result)` is called once, from any thread, when the pod has ended, with the
+      result `run()` would have returned. It returns False when it started nothing: the engine then calls
+      `run()` on a worker thread. The local backend has it (its supervisor thread watches every such pod);
+      docker has none (each container is followed by log threads of its own), so its `start` is None. An Argo
+      server is no pod backend: `backend="argo"` hands the whole workflow to the server (backends/argo.py).
+    """
+
     name: str
+    start: StartPod | None
 
     def check(self) -> str | None:
         """None when the backend can run here, else a message with the fix."""

@@ -15,6 +15,7 @@ from argonb.engine.artifact_errors import ArtifactError
 from argonb.engine.backend import PodRequest, PodResult
 from argonb.engine.model import Node, NodePhase, NodeType
 from argonb.engine.pod import PodExec, PodOutcome
+from argonb.rundir import MAIN, RunDir, container_subdir
 from argonb.spec.template_view import TemplateView
 
 DEPENDENCY_FAILED = "a dependency did not succeed"
@@ -48,7 +49,7 @@ class ContainerSetExec(PodExec):
     def _request(self) -> PodRequest:
         main = next((c for c in self.containers if c.get("name") == "main"), self.containers[-1] if
                     self.containers else {})
-        return self.request_for(main, self._mounts(main), self.rt.run_dir / "pods" / self.node.pod_name)
+        return self.request_for(main, self._mounts(main), RunDir(self.rt.run_dir).pod_dir(self.node.pod_name))
 
     def _mounts(self, ctr: dict[str, Any]) -> list[str]:
         view = TemplateView(self.tmpl)
@@ -78,7 +79,7 @@ class ContainerSetExec(PodExec):
 
         def run_one(name: str) -> None:
             ctr = specs[name]
-            pod_dir = base.pod_dir if name == "main" else base.pod_dir / "containers" / name
+            pod_dir = base.pod_dir if name == MAIN else container_subdir(base.pod_dir, name)
             request = replace(self.request_for(ctr, self._mounts(ctr), pod_dir, root=base.root),
                               mapped_paths=base.mapped_paths)
             self._post_phase(name, NodePhase.RUNNING)

@@ -12,6 +12,7 @@ from argonb.engine.execute import Engine, Exec
 from argonb.engine.model import NodePhase
 from argonb.engine.runtime import Runtime
 from argonb.engine.timefmt import rfc3339, utc
+from argonb.rundir import RunDir
 
 STRFTIME_CHARS = "aAbBcCdDeFgGhHIjklmMnpPrRsStTuUVwWxXyYzZ"
 
@@ -83,7 +84,7 @@ class WorkflowLifecycle:
 
             try:
                 names, warnings = lock_names(sync, rt.globals["workflow.namespace"], rt.registry.config_maps,
-                                             local_limits(rt.run_dir.parent.parent))
+                                             local_limits(RunDir(rt.run_dir).home))
             except SyncError as exc:
                 rt.finish_run("Error", str(exc))
                 return

@@ -9,6 +9,7 @@ from typing import Any
 from argonb.engine.executor import Dispatcher, Exec, OnDone
 from argonb.engine.model import NodePhase, NodeType
 from argonb.engine.sync import LOCKS, SyncError, local_limits, lock_names
+from argonb.rundir import RunDir
 from argonb.spec.template_view import TemplateView
 
 
@@ -24,7 +25,7 @@ class LockedExec(Exec):
         namespace = self.rt.globals.get("workflow.namespace", "argo")
         try:
             names, warnings = lock_names(tmpl["synchronization"], namespace, self.rt.registry.config_maps,
-                                         local_limits(self.rt.run_dir.parent.parent))
+                                         local_limits(RunDir(self.rt.run_dir).home))
         except SyncError as exc:
             self.finish(NodePhase.ERROR, str(exc))
             return

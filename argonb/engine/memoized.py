@@ -7,6 +7,7 @@ from typing import Any
 from argonb.engine.executor import Dispatcher, DoneExec, Exec, OnDone
 from argonb.engine.memoize import MemoizeError, cache_for
 from argonb.engine.model import NodePhase, NodeType
+from argonb.rundir import RunDir
 from argonb.spec.template_view import TemplateView, template_kind
 
 NODE_TYPES = {"steps": NodeType.STEPS, "dag": NodeType.DAG, "suspend": NodeType.SUSPEND, "http": NodeType.HTTP}
@@ -18,7 +19,7 @@ def memoized(engine: Dispatcher, name: str, tmpl: dict[str, Any], boundary_id: s
     rt = engine.rt
     memo = tmpl["memoize"]
     key = str(memo.get("key", ""))
-    cache = cache_for(rt.run_dir.parent.parent, memo)
+    cache = cache_for(RunDir(rt.run_dir).home, memo)
     status = {"key": key, "cacheName": cache.name}
     try:
         entry = cache.load(key, memo.get("maxAge"), rt.clock())

@@ -23,6 +23,7 @@ from argonb.engine.naming import pod_name
 from argonb.engine.outputlimit import OutputBudget
 from argonb.engine.podfs import locate_artifact, locate_file, open_regular_file, stop_check
 from argonb.engine.workflow import TemplateContext
+from argonb.rundir import RunDir, pod_root
 from argonb.spec.template_view import TemplateView, value_from
 
 DEADLINE_MESSAGE = "Pod was active on the node longer than the specified deadline"
@@ -141,7 +142,7 @@ class PodExec(Exec):
 
     def _request(self) -> PodRequest:
         return self.request_for(TemplateView(self.tmpl).main_container,
-                                _mount_paths(self.tmpl), Path(f"{self.rt.run_dir}/pods/{self.node.pod_name}"))
+                                _mount_paths(self.tmpl), RunDir(self.rt.run_dir).pod_dir(self.node.pod_name))
 
     def request_for(self, container: dict[str, Any], mounts: list[str], pod_dir: Path,
                     root: Path | None = None) -> PodRequest:
@@ -159,7 +160,7 @@ class PodExec(Exec):
             node_id=self.node.id, node_name=self.name, pod_name=self.node.pod_name,
             template_name=TemplateView(self.tmpl).name, image=str(container.get("image", "")),
             command=_strings(container.get("command")), args=_strings(container.get("args")), env=env,
-            pod_dir=pod_dir, root=root or pod_dir / "root", mapped_paths=_declared_paths(self.tmpl),
+            pod_dir=pod_dir, root=root or pod_root(pod_dir), mapped_paths=_declared_paths(self.tmpl),
             mount_paths=mounts, private_paths=_input_artifact_paths(self.tmpl),
             output_paths=_output_paths(self.tmpl),
             script=str(container["source"]) if self.tmpl.get("script") and container.get("source") else None,

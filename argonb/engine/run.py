@@ -15,6 +15,7 @@ from argonb.engine.events import Event, NodeUpdated, RunFinished
 from argonb.engine.lifecycle import WorkflowLifecycle
 from argonb.engine.runtime import Runtime
 from argonb.engine.timefmt import rfc3339
+from argonb.rundir import MAIN, RunDir
 
 TERMINAL = ("Succeeded", "Failed", "Error")
 
@@ -118,19 +119,18 @@ class Run:
         if isinstance(node, str):
             node = self.node(node)
         pod = node.get("podName")
-        sub = ""
+        container = MAIN
         if node.get("type") == "Container":  # a containerSet container: its log sits in its pod's directory
             parent = self.nodes.get(node.get("boundaryID", ""), {})
             pod = parent.get("podName")
-            if node.get("displayName") != "main":
-                sub = f"containers/{node.get('displayName')}/"
+            container = str(node.get("displayName"))
         if not pod:
             return None
-        run_dir = self.run_dir
+        run_dir = RunDir(self.run_dir)
         origin = self.kept_from.get(node.get("id", ""))
         if origin:
-            run_dir = self.run_dir.parent / origin
-        return run_dir / "pods" / str(pod) / f"{sub}{stream}.log"
+            run_dir = run_dir.sibling(origin)
+        return run_dir.log_file(str(pod), stream, container)
 
     def _pod_log(self, node: dict[str, Any], tail_bytes: int | None = None) -> str:
         path = self.log_path(node)

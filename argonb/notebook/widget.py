@@ -34,6 +34,7 @@ from argonb.render.runtree import run_graph
 from argonb.render.snapshot import SNAPSHOT_CLASS, RunPicture, origin_note, snapshot_bundle, static_graph
 from argonb.render.summary import summarize
 from argonb.render.svg import GraphRenderer
+from argonb.rundir import RunDir, artifacts_dir
 
 __all__ = ["RunView", "static_graph", "wait_for"]
 
@@ -278,7 +279,7 @@ class RunView:
         self.detail.value = detail
 
     def _artifacts_root(self) -> Path:
-        return Path(self.run.run_dir).parent.parent / "artifacts"  # the home's local repository
+        return artifacts_dir(RunDir(Path(self.run.run_dir)).home)  # the home's local repository
 
     def _flush_artifacts(self, node: dict[str, Any]) -> None:
         options = [("open artifact…", "")] + artifact_choices(node, self._artifacts_root())

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from argonb.engine.events import Event, NodeLog, NodeUpdated, RunFinished, RunStarted
+from argonb.rundir import home_log_path
 from argonb.store.db import HOST, connect, owner_token, transaction
 from argonb.store.reserve import RESERVE_NAME, is_disk_full, release_reserve
 
@@ -46,11 +47,6 @@ class _Item:
 
 def compact(obj: Any) -> str:
     return json.dumps(obj, separators=(",", ":"), default=str)
-
-
-def pod_log_path(run: str, pod: str) -> str:
-    """A pod's combined log, relative to the store home."""
-    return f"runs/{run}/pods/{pod}/main.log"
 
 
 class _Writer:
@@ -289,9 +285,6 @@ class _Writer:
         " status=excluded.status, extra=excluded.extra, log_path=excluded.log_path, updated=excluded.updated,"
         " type=excluded.type")
 
-    def _write_node(self, conn: Any, ev: NodeUpdated, seq: int) -> None:
-        conn.execute(self._NODE_SQL, self._node_row(conn, ev, seq))
-
     def _write_nodes(self, conn: Any, items: list[tuple[NodeUpdated, int]]) -> None:
         """One `executemany` per batch (same rows, same order as one `execute` each); a node kept from another
         run looks up that run's row, so the rows before it are written first."""
@@ -322,8 +315,8 @@ class _Writer:
                                (source, source + rel)).fetchone()
             if row and row[0]:
                 return str(row[0])
-            return pod_log_path(str(source), str(pod))
-        return pod_log_path(ev.run_id, str(pod))
+            return home_log_path(str(source), str(pod))
+        return home_log_path(ev.run_id, str(pod))
 
     # ---- control requests ---------------------------------------------------------------------------
     def _poll_requests(self, conn: Any) -> None:

@@ -22,6 +22,7 @@ from typing import Any
 from argonb.engine.timefmt import rfc3339
 from argonb.errors import ArgonbError
 from argonb.render.summary import COMPLETE_PHASES, EXECUTABLE_TYPES, progress
+from argonb.rundir import RunDir, artifacts_dir, home_log_path, log_file_name, run_prefix
 from argonb.store.db import HOST, connect, owner_alive, owner_token, prepare_home, transaction
 from argonb.store.reserve import is_disk_full, release_reserve
 
@@ -118,7 +119,7 @@ class Store:
         self.close()
 
     def run_dir(self, name: str) -> Path:
-        return self.home / "runs" / name
+        return RunDir.of(self.home, name).path
 
     # ---- reading ------------------------------------------------------------------------------------
     def list_runs(self) -> list[RunRecord]:
@@ -299,18 +300,17 @@ class Store:
 
     def _move_pod_dirs(self, rec: RunRecord, keep: set[str]) -> dict[str, str]:
         moved: dict[str, str] = {}
-        base = self.run_dir(rec.name)
+        base = RunDir.of(self.home, rec.name)
         for node_id, node in rec.nodes.items():
             pod = node.get("podName")
-            src = base / "pods" / str(pod)
+            src = base.pod_dir(str(pod))
             if not pod or node_id in keep or not src.is_dir():
                 continue
-            dest = base / "attempts" / str(rec.attempt) / "pods" / str(pod)
+            dest = base.attempt_pod_dir(rec.attempt, str(pod))
             dest.parent.mkdir(parents=True, exist_ok=True)
             shutil.rmtree(dest, ignore_errors=True)
             src.rename(dest)
-            rel = f"runs/{rec.name}/pods/{pod}/main.log"
-            moved[rel] = str((dest / "main.log").relative_to(self.home))
+            moved[home_log_path(rec.name, str(pod))] = str((dest / log_file_name()).relative_to(self.home))
         return moved
 
     def set_outcome(self, name: str, phase: str, message: str) -> None:
@@ -372,28 +372,28 @@ class Store:
         return [self.delete(self.get_run(name)) for name in names]
 
     def _hand_over_shared_pods(self, name: str) -> None:
-        prefix = f"runs/{name}/"
+        prefix = run_prefix(name)
         with self._lock:
             rows = self._conn.execute(
                 "SELECT run, log_path FROM nodes WHERE run!=? AND log_path LIKE ? ESCAPE '\\' ORDER BY rowid",
                 (name, prefix.replace("_", "\\_").replace("%", "\\%") + "%")).fetchall()
         for run, log_path in rows:
             src = (self.home / log_path).parent
-            dest = self.run_dir(run) / "pods" / src.name
+            dest = RunDir.of(self.home, run).pod_dir(src.name)
             if src.is_dir() and not dest.exists():
                 dest.parent.mkdir(parents=True, exist_ok=True)
                 src.rename(dest)
             if dest.exists():
                 with self._lock, transaction(self._conn) as conn:
                     conn.execute("UPDATE nodes SET log_path=? WHERE log_path=?",
-                                 (str((dest / "main.log").relative_to(self.home)), log_path))
+                                 (str((dest / log_file_name()).relative_to(self.home)), log_path))
 
     def _delete_artifacts(self, name: str) -> None:
         """Remove `artifacts/<name>/` except files a remaining run's nodes still point to (reused outputs)."""
-        root = self.home / "artifacts" / name
+        root = artifacts_dir(self.home) / name
         if not root.is_dir():
             return
-        keep = {self.home / "artifacts" / key for key in self._artifact_keys_in_use(name)}
+        keep = {artifacts_dir(self.home) / key for key in self._artifact_keys_in_use(name)}
         for path in sorted(root.rglob("*"), reverse=True):
             if path in keep or any(k.is_relative_to(path) for k in keep):
                 continue

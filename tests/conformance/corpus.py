@@ -16,7 +16,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[2]
+from tests.shared import shared_dir
+
 TEMPLATE_KINDS = ("WorkflowTemplate", "ClusterWorkflowTemplate", "ConfigMap")
 RUN_TIMEOUT = float(os.environ.get("ARGONB_CONFORMANCE_TIMEOUT", "240"))
 
@@ -33,13 +34,6 @@ LONG_RUNNING = {
     "synchronization-mutex-tmpl-level.yaml": "five 50 s steps serialised by a mutex (about 4 minutes)",
     "synchronization-db-mutex-tmpl-level.yaml": "five 50 s steps serialised by a mutex (about 4 minutes)",
 }
-
-
-def shared_dir() -> Path | None:
-    for candidate in (os.environ.get("ARGONB_SHARED"), REPO.parent / "shared", Path("/work/shared")):
-        if candidate and (Path(candidate) / "argo-examples" / "CATALOG.tsv").exists():
-            return Path(candidate)
-    return None
 
 
 @dataclass

@@ -12,11 +12,12 @@ import pytest
 
 from tests.conformance.corpus import LONG_RUNNING, cases, run_all
 from tests.conformance.exceptions import KNOWN_EXCEPTIONS
+from tests.shared import SKIP_REASON
 
 CASES = [c for c in cases(("yes", "partial")) if c.id not in LONG_RUNNING]
 
 pytestmark = [pytest.mark.conformance,
-              pytest.mark.skipif(not CASES, reason="../shared/argo-examples not available")]
+              pytest.mark.skipif(not CASES, reason=SKIP_REASON)]
 
 
 @pytest.fixture(scope="module")

@@ -76,7 +76,7 @@ SHARED: dict[str, str] = {
 
 
 def _shared_cases() -> list[tuple[str, Path, str]]:
-    from tests.conformance.corpus import shared_dir
+    from tests.shared import shared_dir
 
     root = shared_dir()
     if root is None:

@@ -5,7 +5,6 @@ The corpus lives outside the project (../shared/argo-examples); without it these
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -14,9 +13,9 @@ import pytest
 import yaml
 
 from argonb.expr import check_when_syntax, compile_expr, find_tags, referenced_variables
+from tests.shared import SKIP_REASON, argo_examples
 
-SHARED = Path(os.environ.get("ARGONB_SHARED", Path(__file__).resolve().parents[3] / "shared"))
-CORPUS = SHARED / "argo-examples"
+CORPUS = argo_examples() or Path("/nonexistent/argo-examples")  # absent: the corpus tests skip
 EXPRESSION_KEYS = {"expression", "fromExpression"}
 
 
@@ -64,7 +63,7 @@ def _collect() -> tuple[list[Any], list[Any], list[Any]]:
 
 
 EXPRS, WHENS, DEPENDS = _collect()
-needs_corpus = pytest.mark.skipif(not CORPUS.is_dir(), reason=f"Argo corpus not found at {CORPUS}")
+needs_corpus = pytest.mark.skipif(not CORPUS.is_dir(), reason=SKIP_REASON)
 # placeholders used in documentation text, not real expressions
 DOC_PLACEHOLDERS = {"...", "jsonpath(...)"}
 

@@ -13,6 +13,7 @@ import os
 import subprocess
 import sys
 import textwrap
+from collections.abc import Callable
 from pathlib import Path
 
 from argonb.backends.local import RESULT_LIMIT, _Stream
@@ -336,3 +337,39 @@ def test_a_pod_directory_used_again_keeps_each_stream_file_exact(tmp_path):
     assert (tmp_path / "main.log").read_bytes() == b"one\ntwo\nerr\nthree\n"
     assert (tmp_path / "stdout.log").read_bytes() == b"one\ntwo\nthree\n"
     assert (tmp_path / "stderr.log").read_bytes() == b"err\n"
+
+
+def _write_like_a_pod(feed: Callable[[str, bytes], None], close: Callable[[], None]) -> None:
+    feed("stdout", b"a" * (200 * 1024) + b"\nshort\n")  # a huge line with its newline
+    feed("stderr", "é".encode() * 100_000)  # a huge line without one, multi-byte characters
+    feed("stdout", b"z" * (3 * 64 * 1024 + 5))
+    close()
+
+
+def test_docker_and_local_write_pod_logs_with_one_writer(tmp_path):
+    """Issue 17 item 4: one pod-log writer for every backend. Docker's own copy sent a huge line as one event
+    (a 200 KiB line: one 200 Ki-character event); now both backends give the same bounded events and the
+    same files, byte for byte."""
+    from argonb.backends.docker import _Sinks
+    from argonb.backends.podlogs import open_streams
+
+    local_events: list[tuple[str, str]] = []
+    logs, streams = open_streams(str(tmp_path / "local"), lambda s, line: local_events.append((s, line)))
+
+    def close_local() -> None:
+        for stream in streams.values():
+            stream.close()
+        logs.close()
+
+    _write_like_a_pod(lambda name, chunk: streams[name].feed(chunk), close_local)
+
+    docker_events: list[tuple[str, str]] = []
+    (tmp_path / "docker").mkdir()
+    sink = _Sinks(tmp_path / "docker", lambda s, line: docker_events.append((s, line)))
+    _write_like_a_pod(sink.feed, sink.close)
+
+    assert max(len(line) for _, line in docker_events) <= _Stream.MAX_LINE
+    assert docker_events == local_events
+    for name in ("main.log", "stdout.log", "stderr.log"):
+        assert (tmp_path / "docker" / name).read_bytes() == (tmp_path / "local" / name).read_bytes(), name
+    assert sink.tail() == bytes(streams["stdout"].tail)

@@ -11,9 +11,10 @@ from hypothesis import strategies as st
 from argonb.errors import InvalidWorkflow
 from argonb.spec.fastparse import parse_fast
 from argonb.spec.source import Source, parse
+from tests.shared import SKIP_REASON, argo_examples
 
 FIXTURES = sorted((Path(__file__).parent / "fixtures").glob("*.yaml"))
-CORPUS = Path(__file__).resolve().parents[3] / "shared" / "argo-examples"
+CORPUS = argo_examples() or Path("/nonexistent/argo-examples")  # absent: the corpus tests skip
 
 
 def _same(text: str) -> None:
@@ -35,7 +36,7 @@ def test_fixtures_parse_identically(path: Path) -> None:
     _same(path.read_text())
 
 
-@pytest.mark.skipif(not CORPUS.is_dir(), reason="../shared/argo-examples is not available")
+@pytest.mark.skipif(not CORPUS.is_dir(), reason=SKIP_REASON)
 def test_corpus_parses_identically() -> None:
     for path in sorted(CORPUS.rglob("*.yaml")):
         _same(path.read_text())

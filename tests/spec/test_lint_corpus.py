@@ -14,9 +14,10 @@ import pytest
 
 from argonb.errors import Severity
 from argonb.spec.lint import lint_sources
+from tests.shared import SKIP_REASON, argo_examples
 
 FIXTURES = Path(__file__).parent / "fixtures"
-CORPUS = Path(__file__).resolve().parents[3] / "shared" / "argo-examples"
+CORPUS = argo_examples() or Path("/nonexistent/argo-examples")  # absent: the corpus tests skip
 REJECTED = {"fun-with-gifs.yaml"}
 
 
@@ -35,7 +36,7 @@ def test_fixture_examples_lint_clean_together() -> None:
 
 
 @pytest.mark.conformance
-@pytest.mark.skipif(not CORPUS.is_dir(), reason="../shared/argo-examples is not available")
+@pytest.mark.skipif(not CORPUS.is_dir(), reason=SKIP_REASON)
 def test_argo_example_corpus_has_no_false_alarms() -> None:
     """Every example + functional file, linted together (templateRef needs the other files)."""
     files = sorted(CORPUS.glob("*.yaml")) + sorted((CORPUS / "functional").glob("*.yaml"))
