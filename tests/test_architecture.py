@@ -13,8 +13,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import pytest
-
 PACKAGE = Path(__file__).resolve().parents[1] / "argonb"
 ENGINE = "argonb.engine"
 NOT_FOR_THE_ENGINE = ("argonb.backends", "argonb.store", "argonb.cli", "argonb.notebook", "argonb.render")
@@ -199,8 +197,6 @@ def test_the_checker_sees_imports_inside_functions_and_skips_type_checking(tmp_p
     assert _resolve("argonb.backends.local.LocalBackend") == "argonb.backends.local"
 
 
-@pytest.mark.xfail(strict=True, reason="issue 17: the engine/ circle and engine/api.py <-> backends/argo.py are "
-                                       "removed by the engine and edge branches; the lead removes this mark")
 def test_imports_follow_the_architecture() -> None:
     problems = architecture_problems()
     assert not problems, "import rules broken (docs/architecture.md):\n" + "\n".join(problems)

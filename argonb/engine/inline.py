@@ -23,6 +23,7 @@ from argonb.engine.lifecycle import WorkflowLifecycle
 from argonb.engine.model import Node
 from argonb.engine.runtime import Runtime
 from argonb.engine.workflow import Registry, apply_parameters, workflow_from_document
+from argonb.rundir import RunDir, artifacts_dir
 
 PodScript = Callable[[PodRequest, LogSink], PodResult]
 
@@ -79,9 +80,9 @@ class InlineRun:
         self.events: list[Any] = []
         bus = EventBus(meta["name"], self.clock)
         bus.subscribe(self.events.append)
-        run_dir = home / "runs" / meta["name"]
+        run_dir = RunDir.of(home, meta["name"]).path
         run_dir.mkdir(parents=True, exist_ok=True)
-        self.rt = Runtime(wf, registry, self.backend, bus, run_dir, LocalRepository(home / "artifacts"),
+        self.rt = Runtime(wf, registry, self.backend, bus, run_dir, LocalRepository(artifacts_dir(home)),
                           clock=self.clock, inline=True)
         self.lifecycle = WorkflowLifecycle(self.rt)
         self.rt.start(self.lifecycle.begin)

@@ -177,8 +177,8 @@ class Run:
 
     # ---- serialisation -------------------------------------------------------------------------------
     def progress(self) -> tuple[int, int]:
-        """Argo's `status.progress` (N, M): see `argonb.render.summary.progress`."""
-        from argonb.render.summary import progress
+        """Argo's `status.progress` (N, M): see `argonb.engine.progress`."""
+        from argonb.engine.progress import progress
 
         return progress(self.nodes)
 

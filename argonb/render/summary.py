@@ -9,7 +9,7 @@ attempts sit under it, so a retried task that failed twice and then succeeded is
 failures and a success. Steps, DAG and step/task groups are structure, not work, and are not counted.
 `progress` follows Argo's `workflow/progress/updater.go UpdateProgress`: every executable node (Pod, HTTP,
 Plugin, Container, Suspend; attempts included) adds 0/1, or 1/1 once Succeeded, Skipped or Omitted.
-Imports: stdlib only.
+Imports: stdlib, argonb.engine.progress (Argo's progress rule).
 """
 
 from __future__ import annotations
@@ -18,12 +18,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from argonb.engine.progress import COMPLETE_PHASES, EXECUTABLE_TYPES, progress  # noqa: F401  (re-exported)
+
 Nodes = Mapping[str, dict[str, Any]]
 
-# progress.go `executable`: node types whose progress Argo sets itself (the others sum their children).
-EXECUTABLE_TYPES = ("Pod", "HTTP", "Plugin", "Container", "Suspend")
-# progress.go: these phases set a node's progress to complete.
-COMPLETE_PHASES = ("Succeeded", "Skipped", "Omitted")
 STRUCTURE_TYPES = ("Steps", "DAG", "StepGroup", "TaskGroup")
 FAILED_PHASES = ("Failed", "Error")
 PHASE_ORDER = ("Running", "Pending", "Succeeded", "Failed", "Error", "Skipped", "Omitted")
@@ -64,12 +62,6 @@ def phase_counts(nodes: Nodes) -> dict[str, int]:
         phase = str(n.get("phase") or "Pending")
         counts[phase] = counts.get(phase, 0) + 1
     return {p: c for p, c in counts.items() if c}
-
-
-def progress(nodes: Nodes) -> tuple[int, int]:
-    """Argo's workflow `progress` (N/M) from `status.nodes` (progress.go `UpdateProgress`)."""
-    executable = [n for n in nodes.values() if n.get("type") in EXECUTABLE_TYPES]
-    return sum(1 for n in executable if n.get("phase") in COMPLETE_PHASES), len(executable)
 
 
 def depths(nodes: Nodes) -> dict[str, int]:

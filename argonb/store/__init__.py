@@ -4,7 +4,7 @@ Public API: `open_store`, `Store` (list_runs, get_run, nodes, to_workflow, delet
 event subscriber that writes the store), `run_recorded` (argonb.run + recording), and Argo's `retry` and
 `resubmit` plus edit-and-resume (`resume_edited`). See docs/runs.md.
 Imports: argonb.engine (events, api, run, workflow, durations, timefmt), argonb.rundir (run directory paths),
-argonb.render.summary (progress), argonb.spec.source, argonb.errors.
+argonb.engine.progress, argonb.spec.source, argonb.errors.
 """
 
 from __future__ import annotations

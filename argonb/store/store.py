@@ -19,9 +19,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from argonb.engine.progress import COMPLETE_PHASES, EXECUTABLE_TYPES, progress
 from argonb.engine.timefmt import rfc3339
 from argonb.errors import ArgonbError
-from argonb.render.summary import COMPLETE_PHASES, EXECUTABLE_TYPES, progress
 from argonb.rundir import RunDir, artifacts_dir, home_log_path, log_file_name, run_prefix
 from argonb.store.db import HOST, connect, owner_alive, owner_token, prepare_home, transaction
 from argonb.store.reserve import is_disk_full, release_reserve
@@ -123,7 +123,7 @@ class Store:
 
     # ---- reading ------------------------------------------------------------------------------------
     def list_runs(self) -> list[RunRecord]:
-        """Every run, newest first, with Argo's progress (`argonb.render.summary.progress`, in SQL)."""
+        """Every run, newest first, with Argo's progress (`argonb.engine.progress`, in SQL)."""
         with self._lock:
             rows = self._conn.execute("SELECT * FROM runs ORDER BY created DESC, name").fetchall()
             progress = {r[0]: (r[1], r[2]) for r in self._conn.execute(
