@@ -37,11 +37,12 @@ def count_loads(monkeypatch: Any) -> Counter:
 
     originals = {argonb.spec.fastparse.parse_fast: "parse", argonb.spec.source.parse: "parse",
                  argonb.spec.validate.validate_documents: "lint"}
-    wrappers = {fn: counted(kind, fn) for fn, kind in originals.items()}
+    # keyed by identity: a module may hold callables that are not hashable (instances with __eq__)
+    wrappers = {id(fn): counted(kind, fn) for fn, kind in originals.items()}
     for name, module in list(sys.modules.items()):
         if not name.startswith("argonb") or module is None:
             continue
         for attr, value in list(vars(module).items()):
-            if callable(value) and value in wrappers:
-                monkeypatch.setattr(module, attr, wrappers[value])
+            if callable(value) and id(value) in wrappers:
+                monkeypatch.setattr(module, attr, wrappers[id(value)])
     return counter
