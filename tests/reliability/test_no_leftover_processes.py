@@ -448,3 +448,31 @@ def test_stop_kills_an_init_container_and_its_grandchildren():
     run.wait(60)
     assert run.done and run.phase == "Failed"
     assert _wait_gone(marker) == []
+
+
+CONTAINER_SET = """
+apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: {generateName: ctrset-}
+spec:
+  entrypoint: main
+  templates:
+  - name: main
+    volumes: [{name: workspace, emptyDir: {}}]
+    containerSet:
+      volumeMounts: [{mountPath: /workspace, name: workspace}]
+      containers:
+      - {name: slow, image: alpine, command: [sh, -c, "sleep 1.5; echo late > /workspace/out"]}
+      - {name: main, image: alpine, command: [sh, -c, "true"]}
+    outputs:
+      parameters: [{name: out, valueFrom: {path: /workspace/out}}]
+"""
+
+
+def test_one_containers_end_does_not_kill_a_sibling_container_of_the_same_pod_s5_6():
+    """A containerSet's containers share the pod (§5.6), and its private root as HOME: the leftover sweep after
+    `main` ended used to kill `slow` by that HOME (exit 137). Only a pod's end may take its processes."""
+    for _ in range(3):
+        run = argonb.run(CONTAINER_SET).wait(60)
+        assert run.phase == "Succeeded", [(n["displayName"], n["phase"], n.get("message")) for n in run.nodes.values()]
+        assert run.node(run.name)["outputs"]["parameters"][0]["value"] == "late"  # the pod node holds them
