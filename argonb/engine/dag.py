@@ -23,7 +23,7 @@ from argonb.engine.composite import (
 )
 from argonb.engine.conditions import when_blocks
 from argonb.engine.depends import evaluate_depends, task_dependencies, task_results
-from argonb.engine.executor import Dispatcher, Exec, OnDone, json_of
+from argonb.engine.executor import Dispatcher, Exec, OnDone, TemplateExec, json_of
 from argonb.engine.loops import LoopError, is_loop, item_variables, loop_items
 from argonb.engine.model import Node, NodePhase, NodeType
 from argonb.engine.naming import loop_node_name
@@ -55,14 +55,10 @@ class _Task:
         self.finished = False
 
 
-class DagExec(Exec):
+class DagExec(TemplateExec):
     def __init__(self, engine: Dispatcher, name: str, tmpl: dict[str, Any], ctx: TemplateContext, boundary_id: str,
                  on_done: OnDone):
-        super().__init__(engine, on_done)
-        self.name = name
-        self.tmpl = tmpl
-        self.ctx = ctx
-        self.boundary_id = boundary_id
+        super().__init__(engine, name, tmpl, ctx, boundary_id, on_done)
         self.scope, self.arts = template_scope(tmpl)
         self.limiter = ChildLimiter(tmpl.get("parallelism"))
         self.active = 0

@@ -79,6 +79,19 @@ class Exec:
         """Shutdown: stop starting new work; running work is cancelled by the runtime's cancel event."""
 
 
+
+class TemplateExec(Exec):
+    """An executor of one template invocation: the node's name, the template, the context it resolves in and
+    the boundary (the steps/DAG node) it belongs to, as every template type's executor takes them."""
+
+    def __init__(self, engine: Dispatcher, name: str, tmpl: dict[str, Any], ctx: TemplateContext, boundary_id: str,
+                 on_done: OnDone):
+        super().__init__(engine, on_done)
+        self.name = name
+        self.tmpl = tmpl
+        self.ctx = ctx
+        self.boundary_id = boundary_id
+
 class DoneExec(Exec):
     """A node created already fulfilled (Skipped, Omitted, or an Error placeholder)."""
 

@@ -5,21 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from argonb.engine.executor import Dispatcher, Exec, OnDone
+from argonb.engine.executor import TemplateExec
 from argonb.engine.model import NodePhase, NodeType
-from argonb.engine.workflow import TemplateContext
 from argonb.spec.template_view import TemplateView
 
 
-class HttpExec(Exec):
+class HttpExec(TemplateExec):
     """HTTP templates: urllib on a worker thread; result = response body; 2xx or `successCondition`."""
-
-    def __init__(self, engine: Dispatcher, name: str, tmpl: dict[str, Any], ctx: TemplateContext, boundary_id: str,
-                 on_done: OnDone):
-        super().__init__(engine, on_done)
-        self.name = name
-        self.tmpl = tmpl
-        self.boundary_id = boundary_id
 
     def start(self, *, hooked: bool, retried: bool) -> None:
         self.node = self.rt.create_node(self.name, NodeType.HTTP, template_name=TemplateView(self.tmpl).name,

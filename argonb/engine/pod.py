@@ -17,7 +17,7 @@ from argonb.engine.artifact_errors import ArtifactError, OutputsStopped
 from argonb.engine.artifacts import has_location, output_key, stage_input
 from argonb.engine.backend import AuxContainer, PodRequest, PodResult
 from argonb.engine.durations import parse_duration
-from argonb.engine.executor import STOP_MESSAGE, Dispatcher, Exec, OnDone
+from argonb.engine.executor import STOP_MESSAGE, Dispatcher, OnDone, TemplateExec
 from argonb.engine.model import NodePhase, NodeType
 from argonb.engine.naming import pod_name
 from argonb.engine.outputlimit import OutputBudget
@@ -36,13 +36,10 @@ class PodOutcome:
     outputs: dict[str, Any] = field(default_factory=dict)
 
 
-class PodExec(Exec):
+class PodExec(TemplateExec):
     def __init__(self, engine: Dispatcher, name: str, tmpl: dict[str, Any], ctx: TemplateContext, boundary_id: str,
                  on_done: OnDone):
-        super().__init__(engine, on_done)
-        self.name = name
-        self.tmpl = tmpl
-        self.boundary_id = boundary_id
+        super().__init__(engine, name, tmpl, ctx, boundary_id, on_done)
         self.killed_by_boundary = False
         self.cancel: threading.Event = threading.Event()
 

@@ -3,24 +3,14 @@ for `Run.resume()`; outputs declared `valueFrom.supplied` take the supplied valu
 
 from __future__ import annotations
 
-from typing import Any
-
 from argonb.engine.durations import parse_duration
-from argonb.engine.executor import STOP_MESSAGE, Dispatcher, Exec, OnDone
+from argonb.engine.executor import STOP_MESSAGE, TemplateExec
 from argonb.engine.model import NodePhase, NodeType
-from argonb.engine.workflow import TemplateContext
 from argonb.spec.template_view import TemplateView, value_from
 
 
-class SuspendExec(Exec):
+class SuspendExec(TemplateExec):
     """`suspend: {duration}` resumes by itself; `suspend: {}` waits for `Run.resume()`."""
-
-    def __init__(self, engine: Dispatcher, name: str, tmpl: dict[str, Any], ctx: TemplateContext, boundary_id: str,
-                 on_done: OnDone):
-        super().__init__(engine, on_done)
-        self.name = name
-        self.tmpl = tmpl
-        self.boundary_id = boundary_id
 
     def start(self, *, hooked: bool, retried: bool) -> None:
         self.node = self.rt.create_node(self.name, NodeType.SUSPEND, template_name=TemplateView(self.tmpl).name,
